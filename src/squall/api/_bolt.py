@@ -1,0 +1,241 @@
+"""Bolts: the components that process tuples."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, ClassVar, Iterable, Optional, Sequence
+
+from squall.api._component import Component
+from squall.api._tuple import Tuple
+from squall.topology import BOLT, DEFAULT_STREAM
+
+
+def _tuple_id(item: Any) -> Any:
+    return item.id if isinstance(item, Tuple) else item
+
+
+class Bolt(Component):
+    """Base class of bolts. Override ``process``; call ``emit`` from it.
+
+    Example::
+
+        class SplitBolt(Bolt):
+            outputs = ["word"]
+
+            def process(self, tup):
+                for word in tup.values.line.split():
+                    self.emit([word])
+
+    Class flags (all True by default):
+        auto_anchor: emits made inside ``process()`` (on its thread) are anchored
+            to the input tuple, so downstream failures replay it.
+        auto_ack: the input is acked when ``process()`` returns.
+        auto_fail: the input is failed when ``process()`` raises.
+
+    Note: on a bolt ``ack(tup)`` and ``fail(tup)`` are *commands* you may call;
+    on a spout they are *callbacks*.
+    """
+
+    _squall_kind: ClassVar[str] = BOLT
+    auto_anchor: ClassVar[bool] = True
+    auto_ack: ClassVar[bool] = True
+    auto_fail: ClassVar[bool] = True
+
+    _squall_anchors: Sequence[Any] = ()
+    _squall_anchor_thread: Optional[int] = None
+
+    def process(self, tup: Tuple) -> None:
+        """Process one input tuple. Called on the task's main thread, one at a time."""
+
+    def process_tick(self, tup: Tuple) -> None:
+        """Handle a tick tuple (``topology.tick.tuple.freq.secs``). Ticks are acked for you."""
+
+    def emit(
+        self,
+        values: Any,
+        stream: Optional[str] = None,
+        anchors: Optional[Iterable[Any]] = None,
+        direct_task: Optional[int] = None,
+        need_task_ids: bool = False,
+    ) -> Optional[list[int]]:
+        """Emit a tuple, anchored to ``anchors`` (tuples or ids).
+
+        Without ``anchors``, emits inside ``process()`` are anchored to the current
+        input when ``auto_anchor`` is set. Returns the receiving task ids when
+        ``need_task_ids`` is True.
+        """
+        stream = stream or DEFAULT_STREAM
+        values = self._squall_check_emit(stream, values)
+        if anchors is None:
+            if self._squall_anchor_thread is not None and self._squall_anchor_thread == threading.get_ident():
+                anchor_ids: Sequence[Any] = self._squall_anchors
+            else:
+                anchor_ids = ()
+        else:
+            anchor_ids = [_tuple_id(a) for a in anchors]
+        return self._host.emit(stream, values, anchor_ids, None, direct_task, need_task_ids)
+
+    def ack(self, tup: Any) -> None:
+        """Ack an input tuple (a ``Tuple`` or its id)."""
+        self._host.ack(_tuple_id(tup))
+
+    def fail(self, tup: Any) -> None:
+        """Fail an input tuple (a ``Tuple`` or its id): its spout tuple will be replayed."""
+        self._host.fail(_tuple_id(tup))
+
+    # -- called by hosts -------------------------------------------------------------
+
+    def _squall_on_tuple(self, tup: Tuple) -> None:
+        """Run the user's code for one input tuple, applying the auto_* flags.
+
+        Exceptions from user code propagate after the input was failed (auto_fail).
+        """
+        if tup.is_tick:
+            try:
+                self.process_tick(tup)
+            finally:
+                self._host.ack(tup.id)
+            return
+        if self.auto_anchor:
+            self._squall_anchors = (tup.id,)
+            self._squall_anchor_thread = threading.get_ident()
+        try:
+            self.process(tup)
+        except BaseException:
+            if self.auto_fail:
+                self._host.fail(tup.id)
+            raise
+        finally:
+            self._squall_anchor_thread = None
+        if self.auto_ack:
+            self._host.ack(tup.id)
+
+
+class BatchingBolt(Bolt):
+    """A bolt that groups tuples by key and processes each group as a batch.
+
+    Tuples are grouped by ``group_key(tup)``; every ``ticks_between_batches`` tick
+    tuples (exactly that many) each non-empty group is handed to
+    ``process_batch(key, tups)``. Emits inside ``process_batch`` are anchored to the
+    whole batch (``auto_anchor``); the batch's tuples are acked together when it
+    returns (``auto_ack``) or failed together when it raises (``auto_fail``).
+    ``spec()`` sets ``topology.tick.tuple.freq.secs`` to 1 for the component unless
+    its config sets it.
+
+    Example::
+
+        class CountPerWord(BatchingBolt):
+            outputs = ["word", "count"]
+            ticks_between_batches = 2
+
+            def group_key(self, tup):
+                return tup.values.word
+
+            def process_batch(self, key, tups):
+                self.emit([key, len(tups)])
+    """
+
+    ticks_between_batches: ClassVar[int] = 1
+
+    @classmethod
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+        """Wire the bolt like ``Bolt.spec``, with a 1 s tick frequency by default."""
+        merged = {"topology.tick.tuple.freq.secs": 1}
+        merged.update(config or {})
+        return super().spec(name=name, inputs=inputs, par=par, config=merged)
+
+    def group_key(self, tup: Tuple) -> Any:
+        """Return the batch key of ``tup`` (default: one batch for everything)."""
+        return None
+
+    def process_batch(self, key: Any, tups: list[Tuple]) -> None:
+        """Process one batch: the tuples that share ``key`` since the last flush."""
+
+    def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
+        self._squall_batches: dict[Any, list[Tuple]] = {}
+        self._squall_ticks = 0
+        self._squall_batch_lock = threading.RLock()
+        super()._squall_prepare(host, conf, context)
+
+    def _squall_on_tuple(self, tup: Tuple) -> None:
+        if tup.is_tick:
+            try:
+                self.process_tick(tup)
+                self._squall_ticks += 1
+                if self._squall_ticks >= self.ticks_between_batches:
+                    self._squall_ticks = 0
+                    self._squall_flush()
+            finally:
+                self._host.ack(tup.id)
+            return
+        with self._squall_batch_lock:
+            self._squall_batches.setdefault(self.group_key(tup), []).append(tup)
+
+    def _squall_flush(self) -> None:
+        """Hand every pending batch to ``process_batch``; ack or fail its tuples."""
+        with self._squall_batch_lock:
+            batches, self._squall_batches = self._squall_batches, {}
+            for key, tups in batches.items():
+                self._squall_run_batch(key, tups)
+
+    def _squall_run_batch(self, key: Any, tups: list[Tuple]) -> None:
+        if self.auto_anchor:
+            self._squall_anchors = tuple(t.id for t in tups)
+            self._squall_anchor_thread = threading.get_ident()
+        try:
+            self.process_batch(key, tups)
+        except BaseException:
+            if self.auto_fail:
+                for tup in tups:
+                    self._host.fail(tup.id)
+            raise
+        finally:
+            self._squall_anchor_thread = None
+        if self.auto_ack:
+            for tup in tups:
+                self._host.ack(tup.id)
+
+
+class TicklessBatchingBolt(BatchingBolt):
+    """A ``BatchingBolt`` flushed by a timer every ``secs_between_batches`` seconds.
+
+    Needs no tick tuples. ``process_batch`` runs on the timer thread (never at the
+    same time as ``group_key``); an exception there stops the task like one in
+    ``process``.
+    """
+
+    secs_between_batches: ClassVar[float] = 2.0
+
+    @classmethod
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+        """Wire the bolt like ``Bolt.spec`` (no tick tuples needed)."""
+        return Bolt.spec.__func__(cls, name=name, inputs=inputs, par=par, config=config)  # type: ignore[attr-defined]
+
+    def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
+        super()._squall_prepare(host, conf, context)
+        self._squall_stop = threading.Event()
+        self._squall_timer = threading.Thread(
+            target=self._squall_timer_loop, name=f"squall-batch-{self.component_name}", daemon=True
+        )
+        self._squall_timer.start()
+
+    def _squall_on_tuple(self, tup: Tuple) -> None:
+        if tup.is_tick:
+            try:
+                self.process_tick(tup)
+            finally:
+                self._host.ack(tup.id)
+            return
+        super()._squall_on_tuple(tup)
+
+    def _squall_timer_loop(self) -> None:
+        while not self._squall_stop.wait(self.secs_between_batches):
+            try:
+                self._squall_flush()
+            except BaseException as exc:  # the host reports it and stops the task
+                self._host.fatal(exc)
+                return
+
+    def _squall_close(self) -> None:
+        """Stop the flush timer (hosts call this when the task ends)."""
+        self._squall_stop.set()

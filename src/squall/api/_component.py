@@ -1,0 +1,161 @@
+"""The base every spout and bolt shares: outputs, conf, context, logging, errors."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any, ClassVar, Mapping, Optional
+
+from squall.api._context import TopologyContext
+from squall.api._host import ERROR, LEVELS, ComponentHost
+from squall.api._tuple import Tuple
+from squall.errors import TopologyError
+from squall.topology import DEFAULT_STREAM, ComponentSpec, Stream, streams_from_outputs
+
+_PY_TO_STORM_LEVEL = ((logging.ERROR, 4), (logging.WARNING, 3), (logging.INFO, 2), (logging.DEBUG, 1))
+
+
+def storm_level(levelno: int) -> int:
+    """Map a ``logging`` level number to Storm's 0 (trace) .. 4 (error)."""
+    for threshold, storm in _PY_TO_STORM_LEVEL:
+        if levelno >= threshold:
+            return storm
+    return 0
+
+
+class _HostLogHandler(logging.Handler):
+    """Forward records of a component's logger to its host as ``log`` commands."""
+
+    def __init__(self, host: ComponentHost) -> None:
+        super().__init__(logging.NOTSET)
+        self._host = host
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._host.log(self.format(record), storm_level(record.levelno))
+        except Exception:  # logging must never kill the task; the stdlib reports it
+            self.handleError(record)
+
+
+class Component:
+    """Base of spouts and bolts: attributes and helpers every component has.
+
+    Set in the host before ``initialize`` runs: ``self.conf`` (the topology conf,
+    component overrides applied), ``self.context`` (a :class:`TopologyContext`),
+    ``self.task_id``, ``self.component_name`` and ``self.logger`` (a standard
+    ``logging.Logger`` whose records reach Storm's worker log or squall's task log).
+
+    Class attributes:
+        outputs: field names of the default stream and/or ``Stream`` objects.
+        exit_on_exception: when True (default) an exception escaping user code
+            reports the error and stops the task (the engine restarts it); when
+            False the error is reported and the task goes on.
+    """
+
+    outputs: ClassVar[list[Any]] = []
+    exit_on_exception: ClassVar[bool] = True
+    _squall_kind: ClassVar[str] = ""
+
+    conf: Mapping[str, Any]
+    context: TopologyContext
+    task_id: int
+    component_name: str
+    logger: logging.Logger
+    _host: ComponentHost
+    _stream_sizes: dict[str, int]
+
+    @classmethod
+    def spec(
+        cls,
+        name: Optional[str] = None,
+        inputs: Any = None,
+        par: int = 1,
+        config: Optional[Mapping[str, Any]] = None,
+    ) -> ComponentSpec:
+        """Wire this component into a topology.
+
+        Example::
+
+            class WordCount(Topology):
+                lines = LineSpout.spec()
+                count = CountBolt.spec(inputs={lines: Grouping.fields("line")}, par=2)
+        """
+        if not cls._squall_kind:
+            raise TopologyError(f"{cls.__name__}.spec(): subclass Spout or Bolt, not Component")
+        return ComponentSpec(
+            cls,
+            kind=cls._squall_kind,
+            class_path=f"{cls.__module__}:{cls.__qualname__}",
+            streams=streams_from_outputs(cls.__name__, cls.outputs),
+            name=name,
+            inputs=inputs,
+            par=par,
+            config=config,
+        )
+
+    # -- called by hosts -------------------------------------------------------------
+
+    def _squall_prepare(self, host: ComponentHost, conf: Mapping[str, Any], context: TopologyContext) -> None:
+        """Attach to a host and run the user's ``initialize`` (hosts call this once)."""
+        self._host = host
+        self.conf = conf
+        self.context = context
+        self.task_id = context.task_id
+        self.component_name = context.component_id
+        self._stream_sizes = {s: len(f) for s, f in context.output_fields.items()}
+        logger = logging.getLogger(f"squall.task.{context.component_id}.{context.task_id}")
+        logger.propagate = False
+        logger.setLevel(logging.DEBUG)
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.addHandler(_HostLogHandler(host))
+        self.logger = logger
+        self.initialize(conf, context)
+
+    def _squall_check_emit(self, stream: str, values: Any) -> list[Any]:
+        if not isinstance(values, list):
+            if not isinstance(values, (tuple, Tuple)):
+                raise TypeError(
+                    f"{self.component_name}: emit() takes a list of values, got {type(values).__name__}; "
+                    f"wrap it: emit([{values!r}])"
+                )
+            values = list(values)
+        expected = self._stream_sizes.get(stream)
+        if expected is None:
+            declared = ", ".join(repr(s) for s in self._stream_sizes) or "none"
+            raise TopologyError(
+                f"{self.component_name}: emit on undeclared stream {stream!r} (declared: {declared}); "
+                "add it to outputs"
+            )
+        if len(values) != expected:
+            raise TopologyError(
+                f"{self.component_name}: emit of {len(values)} value(s) on stream {stream!r}, "
+                f"which declares {expected} field(s)"
+            )
+        return values
+
+    # -- user API --------------------------------------------------------------------
+
+    def initialize(self, conf: Mapping[str, Any], context: TopologyContext) -> None:
+        """Prepare the component; called once per task before any tuple. Override freely."""
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Log ``message`` at ``level`` (trace, debug, info, warn, error) to the engine's log.
+
+        Example: ``self.log("flushed 100 counts", level="debug")``.
+        """
+        storm = LEVELS.get(level.lower()) if isinstance(level, str) else None
+        if storm is None:
+            raise ValueError(f"log level {level!r} is not one of {', '.join(LEVELS)}")
+        self._host.log(str(message), storm)
+
+    def raise_exception(self, exception: BaseException, tup: Optional[Tuple] = None) -> None:
+        """Report ``exception`` (with its traceback) to the engine without stopping.
+
+        Shown in the Storm UI on Storm, and in the run's report on the embedded engine.
+        """
+        text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+        if tup is not None:
+            text = f"while processing {tup!r}:\n{text}"
+        self._host.report_error(text)
+        self._host.log(text, ERROR)

@@ -1,0 +1,123 @@
+"""Spouts: the components that bring data into a topology."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional
+
+from squall.api._component import Component
+from squall.topology import DEFAULT_STREAM, SPOUT
+
+
+class Spout(Component):
+    """Base class of spouts. Override ``next_tuple``; call ``emit`` from it.
+
+    Example::
+
+        class LineSpout(Spout):
+            outputs = ["line"]
+
+            def next_tuple(self):
+                line = self.source.readline()
+                if line:
+                    self.emit([line], tup_id=self.offset)
+
+    Callbacks (called by the host, on the task's main thread, one at a time):
+    ``next_tuple`` (emit zero or more tuples; never block for long), ``ack(tup_id)``
+    and ``fail(tup_id)`` (the tuple tree of an emit with that id completed or
+    failed or timed out), ``activate``/``deactivate``. Note: on a spout ``ack`` and
+    ``fail`` are *callbacks*; on a bolt they are *commands*.
+    """
+
+    _squall_kind: ClassVar[str] = SPOUT
+
+    def next_tuple(self) -> None:
+        """Emit the next tuple(s), if any are ready. Must not block for long."""
+
+    def ack(self, tup_id: Any) -> None:
+        """Called when the tuple tree of the emit with ``tup_id`` was fully processed."""
+
+    def fail(self, tup_id: Any) -> None:
+        """Called when the tuple tree of ``tup_id`` failed or timed out."""
+
+    def activate(self) -> None:
+        """Called when the topology is activated; ``next_tuple`` calls follow."""
+
+    def deactivate(self) -> None:
+        """Called when the topology is deactivated; no ``next_tuple`` calls until reactivated."""
+
+    def emit(
+        self,
+        values: Any,
+        tup_id: Any = None,
+        stream: Optional[str] = None,
+        direct_task: Optional[int] = None,
+        need_task_ids: bool = False,
+    ) -> Optional[list[int]]:
+        """Emit a tuple; with ``tup_id`` it is tracked and ``ack``/``fail`` will follow.
+
+        Returns the ids of the receiving tasks when ``need_task_ids`` is True.
+        """
+        stream = stream or DEFAULT_STREAM
+        values = self._squall_check_emit(stream, values)
+        return self._host.emit(stream, values, (), tup_id, direct_task, need_task_ids)
+
+
+class ReliableSpout(Spout):
+    """A spout that replays failed tuples, up to ``max_fails`` times each.
+
+    Every emit with a ``tup_id`` is remembered until acked. A failed tuple is
+    emitted again with the same values, stream and id; once it has failed more
+    than ``max_fails`` times it is given up (logged at warn level, ``ack``/``fail``
+    bookkeeping dropped). Subclasses overriding ``ack``/``fail`` must call
+    ``super()``.
+
+    Example::
+
+        class Numbers(ReliableSpout):
+            outputs = ["n"]
+            max_fails = 5
+
+            def next_tuple(self):
+                self.emit([self.n], tup_id=self.n)
+                self.n += 1
+    """
+
+    max_fails: ClassVar[int] = 3
+
+    def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
+        self.unacked: dict[Any, tuple[list[Any], Optional[str], Optional[int]]] = {}
+        self.failures: dict[Any, int] = {}
+        super()._squall_prepare(host, conf, context)
+
+    def emit(
+        self,
+        values: Any,
+        tup_id: Any = None,
+        stream: Optional[str] = None,
+        direct_task: Optional[int] = None,
+        need_task_ids: bool = False,
+    ) -> Optional[list[int]]:
+        """Emit like ``Spout.emit``, remembering tracked tuples for replay."""
+        if tup_id is not None:
+            self.unacked[tup_id] = (list(values), stream, direct_task)
+        return super().emit(values, tup_id, stream, direct_task, need_task_ids)
+
+    def ack(self, tup_id: Any) -> None:
+        """Forget an acked tuple."""
+        self.unacked.pop(tup_id, None)
+        self.failures.pop(tup_id, None)
+
+    def fail(self, tup_id: Any) -> None:
+        """Replay a failed tuple, or give up on it after ``max_fails`` replays."""
+        entry = self.unacked.get(tup_id)
+        if entry is None:
+            return
+        count = self.failures.get(tup_id, 0) + 1
+        if count > self.max_fails:
+            self.unacked.pop(tup_id, None)
+            self.failures.pop(tup_id, None)
+            self.log(f"giving up on tuple {tup_id!r}: failed {count} times (max_fails={self.max_fails})", "warn")
+            return
+        self.failures[tup_id] = count
+        values, stream, direct_task = entry
+        self.emit(values, tup_id=tup_id, stream=stream, direct_task=direct_task)

@@ -1,0 +1,72 @@
+"""Tuples as components receive them, with values readable by position or field name."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Mapping, NamedTuple, Sequence
+
+TICK_COMPONENT = "__system"
+TICK_STREAM = "__tick"
+HEARTBEAT_STREAM = "__heartbeat"
+
+
+class Tuple(NamedTuple):
+    """One tuple delivered to a bolt.
+
+    ``values`` is indexable (``tup.values[0]``) and, when the source declared its
+    fields, readable by field name (``tup.values.word``). ``id`` is opaque: pass it
+    (or the tuple itself) back to ``ack``/``fail``/``anchors``, never build one.
+
+    >>> t = Tuple("7", "split", "default", 3, ("dog",))
+    >>> t.values[0], t.is_tick
+    ('dog', False)
+    """
+
+    id: Any
+    component: str
+    stream: str
+    task: int
+    values: Sequence[Any]
+
+    @property
+    def is_tick(self) -> bool:
+        """Whether this is a tick tuple (``__system`` / ``__tick``)."""
+        return self.stream == TICK_STREAM and self.component == TICK_COMPONENT
+
+    @property
+    def is_heartbeat(self) -> bool:
+        """Whether this is a multi-lang heartbeat (answered by the runtime, never seen by users)."""
+        return self.stream == HEARTBEAT_STREAM and self.task == -1
+
+
+class TupleFactory:
+    """Build ``Tuple`` objects whose values are named by the source stream's fields.
+
+    One factory per task: the value classes are made once, at start-up, from the
+    fields the task's context declares, so building a tuple costs one dict lookup.
+
+    >>> f = TupleFactory({"split": {"default": ("word",)}})
+    >>> f.make("1", "split", "default", 2, ["dog"]).values.word
+    'dog'
+    """
+
+    __slots__ = ("_classes",)
+
+    def __init__(self, source_fields: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+        self._classes: dict[tuple[str, str], Any] = {}
+        for component, streams in source_fields.items():
+            for stream, fields in streams.items():
+                if fields:
+                    self._classes[(component, stream)] = namedtuple(  # type: ignore[misc]
+                        "Values", list(fields), rename=True
+                    )._make
+
+    def make(self, tup_id: Any, component: str, stream: str, task: int, values: Sequence[Any]) -> Tuple:
+        """Return a ``Tuple``; values stay a plain tuple when the fields are unknown or do not fit."""
+        make_values = self._classes.get((component, stream))
+        if make_values is not None:
+            try:
+                return Tuple(tup_id, component, stream, task, make_values(values))
+            except TypeError:
+                pass
+        return Tuple(tup_id, component, stream, task, tuple(values))

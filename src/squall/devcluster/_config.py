@@ -1,0 +1,155 @@
+"""Generate the dev cluster's configuration files: storm.yaml, zoo.cfg and log4j2 XML.
+
+Pure functions of their arguments: no I/O except where a function says it writes.
+"""
+
+from __future__ import annotations
+
+import socket
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_SLOTS = 4
+WORKER_HEAP_MB = 256
+
+# Java 17: no CMS/ParNew or PrintGC* flags (they crash the JVM); serial GC suits small heaps.
+WORKER_CHILDOPTS = "-Xmx%HEAP-MEM%m -XX:+UseSerialGC -XX:+HeapDumpOnOutOfMemoryError"
+
+
+@dataclass(frozen=True)
+class ClusterPorts:
+    """The TCP ports of one dev cluster, all on 127.0.0.1."""
+
+    zookeeper: int
+    nimbus: int
+    supervisor: int
+    ui: int
+    logviewer: int
+    slots: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the ports as JSON-ready data."""
+        data = asdict(self)
+        data["slots"] = list(self.slots)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClusterPorts:
+        """Rebuild ports recorded by :meth:`to_json`."""
+        return cls(**{**data, "slots": tuple(data["slots"])})
+
+
+def free_ports(count: int) -> list[int]:
+    """Return ``count`` distinct TCP ports that are free on 127.0.0.1 right now.
+
+    All sockets are held open until every port is picked, so the ports differ; another
+    process may still take one before the caller binds it.
+    """
+    with ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((LOOPBACK, 0))
+            ports.append(sock.getsockname()[1])
+        return ports
+
+
+def pick_ports(slots: int = DEFAULT_SLOTS) -> ClusterPorts:
+    """Pick free ports for every daemon and ``slots`` worker slots."""
+    ports = free_ports(5 + slots)
+    return ClusterPorts(*ports[:5], slots=tuple(ports[5:]))
+
+
+def storm_yaml(local_dir: Path, ports: ClusterPorts) -> dict[str, Any]:
+    """Return the storm.yaml settings of a loopback-only one-machine cluster."""
+    return {
+        "storm.zookeeper.servers": [LOOPBACK],
+        "storm.zookeeper.port": ports.zookeeper,
+        "storm.local.hostname": LOOPBACK,
+        "storm.local.dir": str(local_dir),
+        "nimbus.seeds": [LOOPBACK],
+        "nimbus.thrift.port": ports.nimbus,
+        "supervisor.thrift.port": ports.supervisor,
+        "supervisor.slots.ports": list(ports.slots),
+        "ui.host": LOOPBACK,
+        "ui.port": ports.ui,
+        "logviewer.port": ports.logviewer,
+        "worker.heap.memory.mb": WORKER_HEAP_MB,
+        "worker.childopts": WORKER_CHILDOPTS,
+        "worker.gc.childopts": "",
+        "topology.worker.max.heap.size.mb": WORKER_HEAP_MB * 4,
+        "supervisor.monitor.frequency.secs": 1,
+        "nimbus.monitor.freq.secs": 2,
+    }
+
+
+def storm_yaml_text(local_dir: Path, ports: ClusterPorts) -> str:
+    """Return :func:`storm_yaml` rendered as YAML text."""
+    header = "# Written by squall's dev cluster; rewritten on every `up`.\n"
+    return header + yaml.safe_dump(storm_yaml(local_dir, ports), sort_keys=True)
+
+
+def zoo_cfg(data_dir: Path, port: int) -> str:
+    """Return a standalone ZooKeeper config serving on 127.0.0.1:``port`` only."""
+    return (
+        "tickTime=2000\n"
+        f"dataDir={data_dir}\n"
+        f"clientPort={port}\n"
+        f"clientPortAddress={LOOPBACK}\n"
+        "admin.enableServer=false\n"
+        "maxClientCnxns=0\n"
+        "4lw.commands.whitelist=ruok\n"
+    )
+
+
+_PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %c{1.} %t [%p] %msg%n"
+
+
+def cluster_log4j_xml() -> str:
+    """Return the log4j2 config of the daemons: one file ``${storm.log.dir}/${logfile.name}``."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<!-- squall dev cluster: daemon logging (Nimbus, Supervisor, UI, ZooKeeper). -->
+<Configuration monitorInterval="60" shutdownHook="disable">
+  <Appenders>
+    <File name="daemon" fileName="${{sys:storm.log.dir}}/${{sys:logfile.name}}" append="true">
+      <PatternLayout pattern="{_PATTERN}"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="org.apache.storm.shade.org.apache.zookeeper" level="warn"/>
+    <Logger name="org.apache.zookeeper" level="warn"/>
+    <Root level="info"><AppenderRef ref="daemon"/></Root>
+  </Loggers>
+</Configuration>
+"""
+
+
+def worker_log4j_xml() -> str:
+    """Return the log4j2 config of workers and their LogWriter.
+
+    Everything lands in ``${workers.artifacts}/<topology-id>/<port>/worker.log``: the
+    worker's own logging, the multi-lang subprocesses' ``log`` commands (logged by the
+    shell components' loggers) and, through the LogWriter's STDOUT/STDERR loggers, whatever
+    the worker JVM writes to its stdout and stderr.
+    """
+    path = "${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}"
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<!-- squall dev cluster: worker logging. -->
+<Configuration monitorInterval="60" shutdownHook="disable">
+  <Appenders>
+    <File name="worker" fileName="{path}" append="true">
+      <PatternLayout pattern="{_PATTERN}"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="STDOUT" level="info"/>
+    <Logger name="STDERR" level="info"/>
+    <Root level="info"><AppenderRef ref="worker"/></Root>
+  </Loggers>
+</Configuration>
+"""

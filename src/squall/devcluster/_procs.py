@@ -1,0 +1,143 @@
+"""Start the dev cluster's JVM daemons and stop exactly the processes that belong to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from squall.devcluster._layout import StormHome
+from squall.errors import ClusterError
+
+# Flags for short-lived, small daemons on a 2-core machine (Java 17: modern flags only).
+_DAEMON_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k")
+
+
+@dataclass(frozen=True)
+class DaemonSpec:
+    """How to start one daemon JVM."""
+
+    name: str
+    main_class: str
+    heap_mb: int
+    extra_classpath: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+
+def java_executable() -> str:
+    """Return the java that daemons and workers use: ``$JAVA_HOME/bin/java`` or PATH's."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").is_file():
+        return str(Path(java_home) / "bin" / "java")
+    found = shutil.which("java")
+    if found is None:
+        raise ClusterError("java not found: install OpenJDK 17 or set JAVA_HOME")
+    return found
+
+
+def daemon_command(java: str, home: StormHome, spec: DaemonSpec) -> list[str]:
+    """Return the command line of daemon ``spec``, as Storm's own launcher builds it."""
+    root = home.root
+    classpath = [str(root / "lib" / "*"), *spec.extra_classpath, str(home.conf_dir)]
+    return [
+        java, "-server", f"-Xmx{spec.heap_mb}m", *_DAEMON_JVM_FLAGS,
+        f"-Dstorm.home={root}",
+        f"-Dstorm.log.dir={home.log_dir}",
+        f"-Dstorm.local.dir={home.local_dir}",
+        "-Dstorm.conf.file=storm.yaml",
+        f"-Ddaemon.name={spec.name}",
+        f"-Dlogfile.name={spec.name}.log",
+        f"-Dlog4j.configurationFile={root / 'log4j2' / 'cluster.xml'}",
+        f"-Djava.io.tmpdir={home.local_dir}",
+        "-cp", os.pathsep.join(classpath),
+        spec.main_class, *spec.args,
+    ]
+
+
+def daemon_env() -> dict[str, str]:
+    """Return the daemons' environment: this one, with this Python's bin dir first on PATH.
+
+    Workers inherit the Supervisor's environment, so a multi-lang ``python3`` or ``python``
+    command resolves to the interpreter (and virtualenv) that started the cluster.
+    """
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    return env
+
+
+def spawn_daemon(java: str, home: StormHome, spec: DaemonSpec) -> subprocess.Popen[bytes]:
+    """Start daemon ``spec`` in its own session; its console goes to ``logs/<name>.out``."""
+    command = daemon_command(java, home, spec)
+    with open(home.daemon_console(spec.name), "ab") as console:
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+            cwd=home.root, env=daemon_env(), start_new_session=True, close_fds=True,
+        )
+
+
+def cluster_processes(roots: Iterable[psutil.Process], home: Path) -> list[psutil.Process]:
+    """Return ``roots``, their descendants, and every process that belongs to ``home``.
+
+    A process belongs to ``home`` when its command line mentions the home path (workers
+    carry ``-Dstorm.local.dir=<home>/storm-local``) or its working directory lies under
+    it (multi-lang subprocesses run in ``storm-local/.../resources``). The calling process
+    and its ancestors are never included.
+    """
+    spared = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    found: dict[int, psutil.Process] = {}
+    for proc in roots:
+        _add_tree(found, proc)
+    marker = str(home.resolve())
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        if proc.pid in found or proc.pid in spared:
+            continue
+        cmdline = " ".join(proc.info.get("cmdline") or ())
+        cwd = proc.info.get("cwd") or ""
+        if marker in cmdline or cwd == marker or cwd.startswith(marker + os.sep):
+            _add_tree(found, proc)
+    return [proc for pid, proc in found.items() if pid not in spared]
+
+
+def _add_tree(found: dict[int, psutil.Process], proc: psutil.Process) -> None:
+    found[proc.pid] = proc
+    try:
+        for child in proc.children(recursive=True):
+            found[child.pid] = child
+    except psutil.Error:
+        pass
+
+
+def terminate(processes: list[psutil.Process], grace_secs: float) -> list[int]:
+    """Send SIGTERM, wait up to ``grace_secs``, then SIGKILL survivors; return pids ended."""
+    for proc in processes:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _gone, alive = psutil.wait_procs(processes, timeout=grace_secs)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=5.0)
+    return [proc.pid for proc in processes]
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    """Return the last ``lines`` lines of ``path`` (empty if unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 64 * 1024))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
