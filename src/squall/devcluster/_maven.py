@@ -29,9 +29,13 @@ _MVN_TIMEOUT_SECS = 900
 
 Progress = Callable[[str], None]
 
+# ZooKeeperServerMain (zookeeper-3.8.4.jar, pulled in by storm-server) loads snappy-java
+# at start-up, but declares it "provided": add the version ZooKeeper 3.8.4 is built with.
+_SNAPPY = "org.xerial.snappy:snappy-java:1.1.10.5"
+
 # Which artifacts go in which directory of storm.home, and what each is for.
 _JAR_SETS: dict[str, tuple[str, ...]] = {
-    "lib": ("storm-server", "storm-core"),
+    "lib": ("storm-server", "storm-core", _SNAPPY),
     "lib-worker": ("storm-client",),
     "lib-webapp": ("storm-webapp",),
 }
@@ -65,17 +69,20 @@ def pom_xml(version: str, jar_set: str) -> str:
 
 
 def _dependency_xml(artifact: str, version: str) -> str:
+    group = "org.apache.storm"
+    if ":" in artifact:
+        group, artifact, version = artifact.split(":")
     exclusion = ""
     if artifact in _EXCLUDED:
-        group, name = _EXCLUDED[artifact]
+        excluded_group, name = _EXCLUDED[artifact]
         exclusion = (
             "      <exclusions><exclusion>"
-            f"<groupId>{group}</groupId><artifactId>{name}</artifactId>"
+            f"<groupId>{excluded_group}</groupId><artifactId>{name}</artifactId>"
             "</exclusion></exclusions>\n"
         )
     return (
         "    <dependency>\n"
-        "      <groupId>org.apache.storm</groupId>\n"
+        f"      <groupId>{group}</groupId>\n"
         f"      <artifactId>{artifact}</artifactId>\n"
         f"      <version>{version}</version>\n"
         f"{exclusion}"

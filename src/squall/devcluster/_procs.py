@@ -44,7 +44,8 @@ def java_executable() -> str:
 def daemon_command(java: str, home: StormHome, spec: DaemonSpec) -> list[str]:
     """Return the command line of daemon ``spec``, as Storm's own launcher builds it."""
     root = home.root
-    classpath = [str(root / "lib" / "*"), *spec.extra_classpath, str(home.conf_dir)]
+    extra = [str(root / entry) for entry in spec.extra_classpath]
+    classpath = [str(root / "lib" / "*"), *extra, str(home.conf_dir)]
     return [
         java, "-server", f"-Xmx{spec.heap_mb}m", *_DAEMON_JVM_FLAGS,
         f"-Dstorm.home={root}",
@@ -56,8 +57,13 @@ def daemon_command(java: str, home: StormHome, spec: DaemonSpec) -> list[str]:
         f"-Dlog4j.configurationFile={root / 'log4j2' / 'cluster.xml'}",
         f"-Djava.io.tmpdir={home.local_dir}",
         "-cp", os.pathsep.join(classpath),
-        spec.main_class, *spec.args,
+        spec.main_class, *(_absolute(root, arg) for arg in spec.args),
     ]
+
+
+def _absolute(root: Path, arg: str) -> str:
+    """Return ``arg`` made absolute when it names a file under ``root``."""
+    return str(root / arg) if (root / arg).exists() else arg
 
 
 def daemon_env() -> dict[str, str]:
@@ -82,25 +88,26 @@ def spawn_daemon(java: str, home: StormHome, spec: DaemonSpec) -> subprocess.Pop
         )
 
 
-def cluster_processes(roots: Iterable[psutil.Process], home: Path) -> list[psutil.Process]:
+def cluster_processes(roots: Iterable[psutil.Process], home: StormHome) -> list[psutil.Process]:
     """Return ``roots``, their descendants, and every process that belongs to ``home``.
 
-    A process belongs to ``home`` when its command line mentions the home path (workers
-    carry ``-Dstorm.local.dir=<home>/storm-local``) or its working directory lies under
-    it (multi-lang subprocesses run in ``storm-local/.../resources``). The calling process
-    and its ancestors are never included.
+    A process belongs to ``home`` when its command line names this storm.home or
+    storm.local.dir (daemons, workers, LogWriters and the watchdog all do) or its working
+    directory lies under storm.local.dir (multi-lang subprocesses run in
+    ``storm-local/.../resources``). The calling process and its ancestors are never included.
     """
     spared = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
     found: dict[int, psutil.Process] = {}
     for proc in roots:
         _add_tree(found, proc)
-    marker = str(home.resolve())
+    local = str(home.local_dir.resolve())
+    markers = (local, f"-Dstorm.home={home.root.resolve()}", f"--home {home.root.resolve()}")
     for proc in psutil.process_iter(["cmdline", "cwd"]):
         if proc.pid in found or proc.pid in spared:
             continue
         cmdline = " ".join(proc.info.get("cmdline") or ())
         cwd = proc.info.get("cwd") or ""
-        if marker in cmdline or cwd == marker or cwd.startswith(marker + os.sep):
+        if any(m in cmdline for m in markers) or cwd == local or cwd.startswith(local + os.sep):
             _add_tree(found, proc)
     return [proc for pid, proc in found.items() if pid not in spared]
 

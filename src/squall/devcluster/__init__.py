@@ -1,0 +1,29 @@
+"""A real one-machine Apache Storm 2.x cluster for development and tests.
+
+The jars come from Maven Central (``mvn`` must be installed; cached after the first run);
+the daemons run as background JVMs bound to 127.0.0.1 ports picked at start-up, with all
+their state under one home directory.
+
+>>> from squall.devcluster import DevCluster             # doctest: +SKIP
+>>> cluster = DevCluster(progress=print)                  # doctest: +SKIP
+>>> cluster.up()                                          # doctest: +SKIP
+>>> cluster.down()                                        # doctest: +SKIP
+"""
+
+from squall.devcluster._cluster import ClusterStatus, DaemonStatus, DevCluster
+from squall.devcluster._config import ClusterPorts
+from squall.devcluster._maven import DEFAULT_STORM_VERSION, StormJars, resolve_storm_jars
+from squall.devcluster._paths import default_cache_root, default_home, jar_cache_dir
+
+__all__ = [
+    "DEFAULT_STORM_VERSION",
+    "ClusterPorts",
+    "ClusterStatus",
+    "DaemonStatus",
+    "DevCluster",
+    "StormJars",
+    "default_cache_root",
+    "default_home",
+    "jar_cache_dir",
+    "resolve_storm_jars",
+]

@@ -1,0 +1,229 @@
+"""A Nimbus Thrift client: upload jars, submit, kill and inspect topologies.
+
+Speaks framed binary Thrift, as Storm's default ``SimpleTransportPlugin`` expects, using
+squall's own IDL subset. Every failure surfaces as a :class:`~squall.errors.NimbusError`
+(or one of the subclasses below) whose message is one actionable line; the Thrift or socket
+exception is chained as ``__cause__``.
+
+>>> with NimbusClient("127.0.0.1", 6627) as nimbus:     # doctest: +SKIP
+...     print([t.name for t in nimbus.list_topologies()])
+[]
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from thriftpy2.protocol import TBinaryProtocolFactory
+from thriftpy2.rpc import make_client
+from thriftpy2.thrift import TApplicationException, TClient
+from thriftpy2.transport import TFramedTransportFactory, TTransportException
+
+from squall.errors import NimbusError
+from squall.storm._thrift import storm_thrift
+
+UPLOAD_CHUNK_BYTES = 307200
+DEFAULT_PORT = 6627
+
+Progress = Callable[[int, int], None]
+
+
+class NimbusUnreachable(NimbusError):
+    """No Nimbus answers at the address (cluster down, wrong port, or timed out)."""
+
+
+class TopologyAlreadyRunning(NimbusError):
+    """A topology of that name is already alive."""
+
+
+class TopologyNotRunning(NimbusError):
+    """No topology of that name (or id) is alive."""
+
+
+class InvalidTopology(NimbusError):
+    """Nimbus rejected the topology; the message is Nimbus' reason."""
+
+
+class NimbusClient:
+    """A connection to one Nimbus. Not thread-safe: use one client per thread.
+
+    ``timeout`` (seconds) bounds connecting and each call. The connection opens lazily on
+    first use or on ``__enter__``; :meth:`close` (or leaving the ``with`` block) ends it.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 timeout: float = 10.0) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._client: TClient | None = None
+
+    def __enter__(self) -> NimbusClient:
+        self._connect()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (no-op when not connected)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    @property
+    def address(self) -> str:
+        """Return ``host:port``."""
+        return f"{self.host}:{self.port}"
+
+    def _unreachable(self) -> str:
+        return (f"Nimbus not reachable at {self.address}: is the cluster up? "
+                "Run `squall cluster up`")
+
+    def _connect(self) -> TClient:
+        if self._client is None:
+            try:
+                self._client = make_client(
+                    storm_thrift().Nimbus, self.host, self.port,
+                    timeout=int(self.timeout * 1000),
+                    trans_factory=TFramedTransportFactory(),
+                    proto_factory=TBinaryProtocolFactory(),
+                )
+            except (TTransportException, OSError) as exc:
+                raise NimbusUnreachable(self._unreachable()) from exc
+        return self._client
+
+    @contextmanager
+    def _call(self, topology: str | None = None) -> Iterator[TClient]:
+        """Yield the Thrift client; translate every failure into a squall NimbusError."""
+        types = storm_thrift()
+        client = self._connect()
+        try:
+            yield client
+        except types.AlreadyAliveException as exc:
+            raise TopologyAlreadyRunning(
+                f"topology '{topology}' already running (use --force to replace it)") from exc
+        except types.NotAliveException as exc:
+            raise TopologyNotRunning(f"topology '{topology}' is not running") from exc
+        except types.InvalidTopologyException as exc:
+            raise InvalidTopology(exc.msg) from exc
+        except types.AuthorizationException as exc:
+            raise NimbusError(f"Nimbus at {self.address} refused: {exc.msg}") from exc
+        except TApplicationException as exc:
+            raise NimbusError(f"Nimbus at {self.address} failed: {exc.message}") from exc
+        except (TTransportException, OSError, socket.timeout) as exc:
+            self.close()
+            raise NimbusUnreachable(self._unreachable()) from exc
+
+    # -- cluster ----------------------------------------------------------------------
+
+    def cluster_info(self) -> Any:
+        """Return the ``ClusterSummary``: supervisors, topologies and nimbuses."""
+        with self._call() as client:
+            return client.getClusterInfo()
+
+    def list_topologies(self) -> list[Any]:
+        """Return the ``TopologySummary`` of every topology alive on the cluster."""
+        return list(self.cluster_info().topologies or [])
+
+    def leader(self) -> Any:
+        """Return the ``NimbusSummary`` of the leader Nimbus."""
+        with self._call() as client:
+            return client.getLeader()
+
+    def nimbus_conf(self) -> dict[str, Any]:
+        """Return Nimbus' effective configuration."""
+        with self._call() as client:
+            conf: dict[str, Any] = json.loads(client.getNimbusConf())
+            return conf
+
+    # -- submission -------------------------------------------------------------------
+
+    def upload_jar(self, path: Path | str, progress: Progress | None = None) -> str:
+        """Upload the jar at ``path`` in 300 KiB chunks; return its location on Nimbus.
+
+        ``progress(sent_bytes, total_bytes)`` is called after each chunk.
+        """
+        path = Path(path)
+        total = path.stat().st_size
+        with self._call() as client:
+            location: str = client.beginFileUpload()
+            sent = 0
+            with open(path, "rb") as jar:
+                while chunk := jar.read(UPLOAD_CHUNK_BYTES):
+                    client.uploadChunk(location, chunk)
+                    sent += len(chunk)
+                    if progress is not None:
+                        progress(sent, total)
+            client.finishFileUpload(location)
+        return location
+
+    def submit(self, name: str, jar_location: str, conf: dict[str, Any], topology: Any,
+               inactive: bool = False) -> None:
+        """Submit ``topology`` (a ``StormTopology`` struct) as ``name`` with ``conf``.
+
+        ``jar_location`` comes from :meth:`upload_jar`. Raises TopologyAlreadyRunning or
+        InvalidTopology when Nimbus refuses.
+        """
+        types = storm_thrift()
+        status = (types.TopologyInitialStatus.INACTIVE if inactive
+                  else types.TopologyInitialStatus.ACTIVE)
+        options = types.SubmitOptions(initial_status=status)
+        with self._call(name) as client:
+            client.submitTopologyWithOpts(name, jar_location, json.dumps(conf), topology,
+                                          options)
+
+    def kill(self, name: str, wait_secs: int | None = None) -> None:
+        """Kill topology ``name`` after ``wait_secs`` (Storm's message timeout if None)."""
+        options = storm_thrift().KillOptions(wait_secs=wait_secs)
+        with self._call(name) as client:
+            client.killTopologyWithOpts(name, options)
+
+    def activate(self, name: str) -> None:
+        """Activate topology ``name`` (its spouts start emitting)."""
+        with self._call(name) as client:
+            client.activate(name)
+
+    def deactivate(self, name: str) -> None:
+        """Deactivate topology ``name`` (its spouts stop emitting)."""
+        with self._call(name) as client:
+            client.deactivate(name)
+
+    def rebalance(self, name: str, wait_secs: int | None = None,
+                  num_workers: int | None = None,
+                  num_executors: dict[str, int] | None = None) -> None:
+        """Rebalance topology ``name`` onto ``num_workers`` / per-component executors."""
+        options = storm_thrift().RebalanceOptions(
+            wait_secs=wait_secs, num_workers=num_workers, num_executors=num_executors)
+        with self._call(name) as client:
+            client.rebalance(name, options)
+
+    # -- inspection -------------------------------------------------------------------
+
+    def topology_info(self, topology_id: str) -> Any:
+        """Return the ``TopologyInfo`` of the topology with id ``topology_id``."""
+        with self._call(topology_id) as client:
+            return client.getTopologyInfo(topology_id)
+
+    def topology_info_by_name(self, name: str) -> Any:
+        """Return the ``TopologyInfo`` of the topology named ``name``."""
+        with self._call(name) as client:
+            return client.getTopologyInfoByName(name)
+
+    def topology_conf(self, topology_id: str) -> dict[str, Any]:
+        """Return the effective configuration of topology ``topology_id``."""
+        with self._call(topology_id) as client:
+            conf: dict[str, Any] = json.loads(client.getTopologyConf(topology_id))
+            return conf
+
+    def is_name_allowed(self, name: str) -> bool:
+        """Return whether Nimbus would accept ``name`` as a new topology's name."""
+        with self._call(name) as client:
+            return bool(client.isTopologyNameAllowed(name))
