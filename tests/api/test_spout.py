@@ -1,0 +1,36 @@
+"""Spout and ReliableSpout."""
+
+from squall import ReliableSpout, Spout
+
+from tests.api.fakes import prepared
+
+
+class Numbers(ReliableSpout):
+    outputs = ["n"]
+    max_fails = 2
+
+
+def test_spout_emit_with_id_and_task_ids():
+    spout, host = prepared(Spout, outputs={"default": ["n"]})
+    assert spout.emit([1], tup_id=7, need_task_ids=True) == [1]
+    assert host.emits == [{"stream": "default", "values": [1], "anchors": [], "id": 7, "task": None}]
+
+
+def test_reliable_spout_replays_then_gives_up():
+    spout, host = prepared(Numbers, outputs={"default": ["n"]})
+    spout.emit([5], tup_id="a")
+    spout.fail("a")
+    spout.fail("a")
+    assert [e["values"] for e in host.emits] == [[5], [5], [5]]
+    spout.fail("a")
+    assert len(host.emits) == 3
+    assert "giving up on tuple 'a': failed 3 times (max_fails=2)" in host.logs[-1][0]
+    assert spout.unacked == {}
+
+
+def test_reliable_spout_forgets_acked():
+    spout, host = prepared(Numbers, outputs={"default": ["n"]})
+    spout.emit([5], tup_id="a")
+    spout.ack("a")
+    spout.fail("a")
+    assert len(host.emits) == 1 and spout.unacked == {}
