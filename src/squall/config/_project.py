@@ -1,0 +1,259 @@
+"""Project configuration: ``squall.toml`` or ``[tool.squall]`` in ``pyproject.toml``.
+
+Found by walking up from the working directory; read into frozen dataclasses and
+validated, every error naming the file, the environment and the key.
+
+Example ``squall.toml``::
+
+    default_env = "prod"
+    topology = "topologies/wordcount.py"
+
+    [env.prod]
+    nimbus = "nimbus.example.com:6627"
+    ui = "http://nimbus.example.com:8080"
+    workers = 4
+    ackers = 2
+    serializer = "msgpack"
+    options = { "topology.message.timeout.secs" = 60 }
+    par = { count = 8 }
+
+With no config file at all, an implicit ``local`` environment targets the local dev
+cluster started by ``squall cluster up``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from squall.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "LOCAL_ENV",
+    "SERIALIZERS",
+    "EnvConfig",
+    "ProjectConfig",
+    "find_project_file",
+    "load_project",
+    "read_project_file",
+]
+
+LOCAL_ENV = "local"
+SERIALIZERS = ("json", "msgpack")
+_TOP_KEYS = ("default_env", "topology", "env")
+_ENV_KEYS = ("nimbus", "ui", "python", "workers", "ackers", "serializer", "options", "par", "log_dir")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """One ``[env.NAME]`` table: where and how to run on Storm.
+
+    ``nimbus`` is ``"host:port"``; None means the local dev cluster (env ``local``) or
+    unset. ``python`` is the interpreter on the workers (None: vendored deps and the
+    workers' ``python3``). ``options`` is topology conf; ``par`` per-component parallelism.
+    """
+
+    name: str
+    nimbus: str | None = None
+    ui: str | None = None
+    python: str | None = None
+    workers: int | None = None
+    ackers: int | None = None
+    serializer: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    par: Mapping[str, int] = field(default_factory=dict)
+    log_dir: Path | None = None
+    source: Path | None = None  # the file defining it; None for the implicit local env
+
+    @property
+    def uses_dev_cluster(self) -> bool:
+        """Whether this env targets the local dev cluster (``local`` without a nimbus)."""
+        return self.nimbus is None and self.name == LOCAL_ENV
+
+    @property
+    def nimbus_address(self) -> tuple[str, int] | None:
+        """Return ``(host, port)`` parsed from ``nimbus``, or None when unset."""
+        if self.nimbus is None:
+            return None
+        host, _, port = self.nimbus.rpartition(":")
+        return host, int(port)
+
+    def storm_options(self) -> dict[str, Any]:
+        """Return this env's topology conf: ``workers``/``ackers`` as Storm keys, then ``options``."""
+        conf: dict[str, Any] = {}
+        if self.workers is not None:
+            conf["topology.workers"] = self.workers
+        if self.ackers is not None:
+            conf["topology.acker.executors"] = self.ackers
+        conf.update(self.options)
+        return conf
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A project's settings: its root, default env, default topology and envs."""
+
+    root: Path
+    path: Path | None = None  # squall.toml / pyproject.toml; None when there is none
+    default_env: str = LOCAL_ENV
+    topology: str | None = None
+    envs: Mapping[str, EnvConfig] = field(default_factory=dict)
+
+    def env(self, name: str | None = None) -> EnvConfig:
+        """Return env ``name`` (default: ``default_env``); ``local`` always exists.
+
+        Raises ConfigError naming the known envs when ``name`` is not defined.
+        """
+        name = name or self.default_env
+        if name in self.envs:
+            return self.envs[name]
+        if name == LOCAL_ENV:
+            return EnvConfig(name=LOCAL_ENV)
+        known = ", ".join(sorted({*self.envs, LOCAL_ENV}))
+        where = self.path or "squall.toml"
+        raise ConfigError(f"{where}: no environment {name!r} (known: {known}); add an [env.{name}] table")
+
+
+def find_project_file(start: Path | None = None) -> Path | None:
+    """Return the nearest ``squall.toml`` (or ``pyproject.toml`` with ``[tool.squall]``).
+
+    Walks up from ``start`` (default: the working directory); None when there is none.
+    """
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / "squall.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "squall" in _read_toml(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def load_project(start: Path | None = None) -> ProjectConfig:
+    """Find and read the project config from ``start`` upwards (see :func:`find_project_file`).
+
+    With no file, return a config rooted at ``start`` with only the implicit ``local`` env.
+    """
+    path = find_project_file(start)
+    if path is None:
+        return ProjectConfig(root=(start or Path.cwd()).resolve())
+    return read_project_file(path)
+
+
+def read_project_file(path: Path) -> ProjectConfig:
+    """Read and validate one ``squall.toml`` or ``pyproject.toml``."""
+    path = path.resolve()
+    data = _read_toml(path)
+    label = str(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("squall", {})
+        label = f"{path} [tool.squall]"
+    _check_keys(label, "", data, _TOP_KEYS)
+    default_env = _opt_str(label, "", data, "default_env") or LOCAL_ENV
+    topology = _opt_str(label, "", data, "topology")
+    tables = data.get("env", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{label}: 'env' must be a table of environments, e.g. [env.prod]")
+    envs = {name: _read_env(label, path, name, table) for name, table in tables.items()}
+    if default_env not in envs and default_env != LOCAL_ENV:
+        known = ", ".join(sorted({*envs, LOCAL_ENV}))
+        raise ConfigError(f"{label}: default_env = {default_env!r} is not defined (known: {known}); "
+                          f"add an [env.{default_env}] table")
+    return ProjectConfig(root=path.parent, path=path, default_env=default_env,
+                         topology=topology, envs=envs)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
+    where = f"[env.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{label}: {where} must be a table, got {table!r}")
+    _check_keys(label, where, table, _ENV_KEYS)
+    nimbus = _opt_str(label, where, table, "nimbus")
+    if nimbus is not None:
+        _check_nimbus(label, where, nimbus)
+    ui = _opt_str(label, where, table, "ui")
+    if ui is not None and not ui.startswith(("http://", "https://")):
+        raise ConfigError(f"{label}: {where} ui = {ui!r} must be a URL, e.g. \"http://host:8080\"")
+    serializer = _opt_str(label, where, table, "serializer")
+    if serializer is not None and serializer not in SERIALIZERS:
+        raise ConfigError(f"{label}: {where} serializer = {serializer!r} must be one of "
+                          f"{', '.join(repr(s) for s in SERIALIZERS)}")
+    log_dir = _opt_str(label, where, table, "log_dir")
+    return EnvConfig(
+        name=name,
+        nimbus=nimbus,
+        ui=ui,
+        python=_opt_str(label, where, table, "python"),
+        workers=_opt_int(label, where, table, "workers", minimum=1),
+        ackers=_opt_int(label, where, table, "ackers", minimum=0),
+        serializer=serializer,
+        options=_opt_table(label, where, table, "options"),
+        par=_read_par(label, where, table),
+        log_dir=(path.parent / log_dir).resolve() if log_dir is not None else None,
+        source=path,
+    )
+
+
+def _check_keys(label: str, where: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in known:
+            place = f"{where} " if where else ""
+            raise ConfigError(f"{label}: {place}unknown key {key!r} (known keys: {', '.join(known)})")
+
+
+def _opt_str(label: str, where: str, table: Mapping[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, str) or not value):
+        place = f"{where} " if where else ""
+        raise ConfigError(f"{label}: {place}{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _opt_int(label: str, where: str, table: Mapping[str, Any], key: str, minimum: int) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{label}: {where} {key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _opt_table(label: str, where: str, table: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{label}: {where} {key} must be a table, e.g. {key} = {{ \"a.b\" = 1 }}, "
+                          f"got {value!r}")
+    return dict(value)
+
+
+def _read_par(label: str, where: str, table: Mapping[str, Any]) -> dict[str, int]:
+    par = _opt_table(label, where, table, "par")
+    for component, value in par.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{label}: {where} par.{component} must be an integer >= 1, got {value!r}")
+    return par
+
+
+def _check_nimbus(label: str, where: str, nimbus: str) -> None:
+    host, sep, port = nimbus.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{label}: {where} nimbus = {nimbus!r} must be \"host:port\", "
+                          "e.g. \"nimbus.example.com:6627\"")
