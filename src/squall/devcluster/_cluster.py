@@ -261,8 +261,9 @@ class DevCluster:
         if supervisor is not None:
             ended += terminate(self._tree([supervisor]), self.stop_grace)
         ended += terminate(self._sweep(exclude=daemons), self.stop_grace)
-        others = [p for n in (UI, NIMBUS, ZOOKEEPER) if (p := _live(daemons.get(n)))]
-        ended += terminate(self._tree(others), self.stop_grace)
+        for names in ((UI, NIMBUS), (ZOOKEEPER,)):
+            others = [p for n in names if (p := _live(daemons.get(n)))]
+            ended += terminate(self._tree(others), self.stop_grace)
         if state is not None and state.watchdog is not None and not from_watchdog:
             watchdog = state.watchdog.process()
             if watchdog is not None:

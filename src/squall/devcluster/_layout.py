@@ -11,8 +11,8 @@
     <home>/log4j2/worker.xml             worker logging
     <home>/public/                       WEB-INF of the storm-webapp jar (UI static files)
     <home>/logs/                         daemon logs; workers-artifacts/<id>/<port>/worker.log
-    <home>/storm-local/                  storm.local.dir
-    <home>/zookeeper/                    ZooKeeper's data
+    <home>/storm-local/                  storm.local.dir (emptied by every `up`)
+    <home>/zookeeper/                    ZooKeeper's data (emptied by every `up`)
 """
 
 from __future__ import annotations
@@ -75,9 +75,13 @@ class StormHome:
 def lay_out_home(root: Path, jars: StormJars, ports: ClusterPorts) -> StormHome:
     """Create or refresh the storm.home at ``root`` for ``jars`` and ``ports``.
 
-    Rewrites the configuration every time; keeps logs and storm-local across calls.
+    Rewrites the configuration and empties ZooKeeper's data and storm.local.dir, so every
+    cluster starts empty (a stale leader node left in ZooKeeper would delay Nimbus'
+    election by a session timeout); keeps the logs. Call only while no daemon runs.
     """
     home = StormHome(root)
+    for state_dir in (home.local_dir, home.zookeeper_dir):
+        shutil.rmtree(state_dir, ignore_errors=True)
     for directory in (home.conf_dir, root / "log4j2", home.log_dir, home.local_dir,
                       home.zookeeper_dir):
         directory.mkdir(parents=True, exist_ok=True)
