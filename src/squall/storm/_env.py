@@ -1,0 +1,78 @@
+"""Where and how a topology runs on Storm: the target cluster and packaging choices."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from squall.errors import ClusterError
+
+
+@dataclass(frozen=True)
+class StormEnv:
+    """A Storm cluster to submit to, and how to package for its workers.
+
+    ``python`` is the interpreter command the workers run; None means ``python3``
+    on a remote cluster and this interpreter on the local dev cluster. ``vendor``
+    None means: vendor the dependencies unless ``python`` names an interpreter
+    (which is then trusted to have them). ``log_dir`` is the cluster's
+    ``storm.log.dir`` when it is on this machine (``tail`` needs it). ``options``
+    are environment-level topology conf (the lowest precedence after defaults).
+
+    >>> env = StormEnv(name="prod", nimbus_host="nimbus.example.com", python="/opt/py/bin/python")
+    >>> env.worker_python, env.vendors
+    ('/opt/py/bin/python', False)
+    """
+
+    name: str = "local"
+    nimbus_host: str = "127.0.0.1"
+    nimbus_port: int = 6627
+    ui_url: str | None = None
+    python: str | None = None
+    vendor: bool | None = None
+    serializer: str = "json"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    log_dir: Path | None = None
+    local: bool = False
+    python_version: str | None = None
+    platform: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def worker_python(self) -> str:
+        """Return the interpreter command Storm runs for each component."""
+        if self.python:
+            return self.python
+        return sys.executable if self.local else "python3"
+
+    @property
+    def vendors(self) -> bool:
+        """Return whether the jar must carry the dependencies as wheels."""
+        if self.vendor is not None:
+            return self.vendor
+        return self.python is None and not self.local
+
+    @classmethod
+    def dev_cluster(cls, home: Path | str | None = None, **overrides: Any) -> "StormEnv":
+        """Return the env of the local dev cluster recorded in ``home`` (must be running).
+
+        On it, workers run this very interpreter, so nothing is vendored by default.
+        """
+        from squall.devcluster import DevCluster
+
+        cluster = DevCluster(home=home)
+        status = cluster.status()
+        if status.ports is None or not status.running:
+            raise ClusterError(f"no running dev cluster in {cluster.home}: start one with "
+                               "`squall cluster up`")
+        values: dict[str, Any] = {
+            "name": "local",
+            "nimbus_port": status.ports.nimbus,
+            "ui_url": f"http://127.0.0.1:{status.ports.ui}" if "ui" in status.daemons else None,
+            "log_dir": cluster.log_dir,
+            "local": True,
+        }
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,156 @@
+"""Turn a squall topology model into Storm's Thrift ``StormTopology`` and its conf.
+
+Every component becomes a ``ShellComponent`` running ``[python, launcher script]``;
+groupings, streams, parallelism and per-component conf map one to one, except
+where Storm's multi-lang side cannot do what the model asks: those raise a
+TopologyError naming the component and stream before anything is submitted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from squall.errors import ConfigError, TopologyError
+from squall.storm._thrift import storm_thrift
+from squall.topology import ComponentModel, InputModel, TopologyModel
+
+PARTIAL_KEY_CLASS = "org.apache.storm.grouping.PartialKeyGrouping"
+JSON_SERIALIZER_CLASS = "org.apache.storm.multilang.JsonSerializer"
+SERIALIZER_KEY = "topology.multilang.serializer"
+
+# squall's defaults on Storm (lowest precedence).
+DEFAULT_CONF: Mapping[str, Any] = {
+    "topology.workers": 1,
+    "topology.subprocess.timeout.secs": 30,
+    "topology.message.timeout.secs": 30,
+    "topology.max.spout.pending": 1000,
+}
+
+
+def topology_conf(
+    model: TopologyModel,
+    *,
+    env_options: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    ackers: int | None = None,
+    serializer: str = "json",
+) -> dict[str, Any]:
+    """Return the topology conf by precedence: CLI > Topology.config > env > defaults.
+
+    ``options``, ``workers`` and ``ackers`` are the CLI's (``-o``, ``-w``, ``-a``).
+    With ``serializer="msgpack"`` the conf must name a Java ``ISerializer`` in
+    ``topology.multilang.serializer``: Storm ships only a JSON one.
+
+    >>> topology_conf(Demo.model, workers=2)["topology.workers"]   # doctest: +SKIP
+    2
+    """
+    conf: dict[str, Any] = dict(DEFAULT_CONF)
+    conf.update(env_options or {})
+    conf.update(model.config)
+    conf.update(options or {})
+    if workers is not None:
+        conf["topology.workers"] = workers
+    if ackers is not None:
+        conf["topology.acker.executors"] = ackers
+    _check_serializer(conf, serializer)
+    _check_json(conf, "topology conf")
+    return conf
+
+
+def _check_serializer(conf: Mapping[str, Any], serializer: str) -> None:
+    java = conf.get(SERIALIZER_KEY)
+    if serializer == "msgpack" and (java is None or java == JSON_SERIALIZER_CLASS):
+        raise ConfigError(
+            "serializer 'msgpack' on Storm needs a Java multi-lang serializer on the worker "
+            f"classpath (Storm ships only JSON): set {SERIALIZER_KEY} to your ISerializer class, "
+            "or use serializer = \"json\" for Storm environments"
+        )
+    if serializer == "json" and java not in (None, JSON_SERIALIZER_CLASS):
+        raise ConfigError(
+            f"{SERIALIZER_KEY} = {java!r} but the components speak JSON; set the environment's "
+            "serializer to \"msgpack\" or drop that option"
+        )
+
+
+def _check_json(conf: Mapping[str, Any], what: str) -> None:
+    try:
+        json.dumps(conf, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{what} is not JSON-serializable ({exc}); Storm conf values must be "
+                          "strings, numbers, booleans, lists or dicts") from exc
+
+
+def storm_topology(model: TopologyModel, python: str, scripts: Mapping[str, str]) -> Any:
+    """Return the Thrift ``StormTopology`` for ``model``.
+
+    ``python`` is the interpreter command on the workers; ``scripts`` maps each
+    component id to its launcher file in the jar's ``resources/``.
+    """
+    check_storm_support(model)
+    types = storm_thrift()
+    spouts, bolts = {}, {}
+    for comp in model.components.values():
+        shell = types.ComponentObject(
+            shell=types.ShellComponent(execution_command=python, script=scripts[comp.name]))
+        common = _common(model, comp)
+        if comp.is_spout:
+            spouts[comp.name] = types.SpoutSpec(spout_object=shell, common=common)
+        else:
+            bolts[comp.name] = types.Bolt(bolt_object=shell, common=common)
+    return types.StormTopology(spouts=spouts, bolts=bolts, state_spouts={})
+
+
+def _common(model: TopologyModel, comp: ComponentModel) -> Any:
+    types = storm_thrift()
+    inputs = {
+        types.GlobalStreamId(componentId=inp.source, streamId=inp.stream):
+            thrift_grouping(model, comp, inp)
+        for inp in comp.inputs
+    }
+    streams = {
+        name: types.StreamInfo(output_fields=list(stream.fields), direct=stream.direct)
+        for name, stream in comp.streams.items()
+    }
+    json_conf = None
+    if comp.config:
+        _check_json(comp.config, f"component {comp.name!r} config")
+        json_conf = json.dumps(dict(comp.config))
+    return types.ComponentCommon(inputs=inputs, streams=streams, parallelism_hint=comp.par,
+                                 json_conf=json_conf)
+
+
+def thrift_grouping(model: TopologyModel, comp: ComponentModel, inp: InputModel) -> Any:
+    """Return the Thrift ``Grouping`` union for one input of ``comp``."""
+    types = storm_thrift()
+    kind = inp.grouping.kind
+    if kind == "fields":
+        return types.Grouping(fields=list(inp.grouping.field_names))
+    if kind == "global":
+        return types.Grouping(fields=[])
+    if kind == "partial_key":
+        return types.Grouping(custom_object=types.JavaObject(
+            full_class_name=PARTIAL_KEY_CLASS, args_list=[]))
+    return types.Grouping(**{kind: types.NullStruct()})
+
+
+def check_storm_support(model: TopologyModel) -> None:
+    """Raise TopologyError for what Storm cannot run from multi-lang components.
+
+    ``partial_key`` maps to Storm's ``PartialKeyGrouping()``, which can only be built
+    from Python without arguments and then keys on the stream's first field.
+    """
+    for comp in model.components.values():
+        for inp in comp.inputs:
+            if inp.grouping.kind != "partial_key":
+                continue
+            first = model.components[inp.source].fields_of(inp.stream)[:1]
+            if tuple(inp.grouping.field_names) != tuple(first):
+                raise TopologyError(
+                    f"component {comp.name!r} input {inp.source}[{inp.stream!r}]: on Storm "
+                    f"{inp.grouping!r} can only key on the stream's first field "
+                    f"({first[0] if first else 'none'!r}); put {inp.grouping.field_names[0]!r} "
+                    "first in the source's outputs, or use Grouping.fields(...)"
+                )
