@@ -1,0 +1,102 @@
+"""Storm's default multi-lang framing: UTF-8 JSON text, then the line ``end``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from squall.errors import ProtocolError
+from squall.protocol._serializer import Decoder, Serializer
+
+TERMINATOR = b"\nend\n"
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def _preview(data: bytes, limit: int = 60) -> str:
+    text = bytes(data[:limit]).decode("utf-8", "replace")
+    return repr(text + ("..." if len(data) > limit else ""))
+
+
+class JsonDecoder(Decoder):
+    """Split a byte stream at lines equal to ``end`` and parse each frame with orjson.
+
+    Storm writes ``<json>\\nend\\n``; a frame may span several lines (they are
+    joined with ``\\n``, which JSON treats as whitespace), so the frame is simply
+    every byte before ``\\nend\\n``.
+
+    >>> JsonDecoder().feed(b'{"command":"next","id":""}\\nend\\n[3,4]\\nend\\n{"comm')
+    [{'command': 'next', 'id': ''}, [3, 4]]
+    """
+
+    __slots__ = ("_tail", "_scan")
+
+    def __init__(self) -> None:
+        self._tail = bytearray()
+        self._scan = 0  # where to resume looking for the terminator in _tail
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Return the messages completed by ``data``; keep the unfinished tail."""
+        if self._tail:
+            self._tail += data
+            buf: Any = self._tail
+            start_scan = self._scan
+        else:
+            buf = data
+            start_scan = 0
+        out: list[Any] = []
+        append = out.append
+        loads = orjson.loads
+        find = buf.find
+        start = 0
+        end = find(TERMINATOR, start_scan)
+        while end >= 0:
+            try:
+                append(loads(buf[start:end]))
+            except orjson.JSONDecodeError as exc:
+                raise ProtocolError(
+                    f"malformed JSON frame {_preview(buf[start:end])}: {exc}; "
+                    "each message must be one JSON value followed by a line 'end'"
+                ) from None
+            start = end + 5
+            end = find(TERMINATOR, start)
+        rest = len(buf) - start
+        if rest == 0:
+            if self._tail:
+                self._tail = bytearray()
+        elif buf is self._tail:
+            del buf[:start]
+        else:
+            self._tail = bytearray(buf[start:])
+        self._scan = max(0, rest - 4)
+        return out
+
+    def buffered(self) -> int:
+        """Return the number of bytes waiting for their ``end`` line."""
+        return len(self._tail)
+
+
+class JsonSerializer(Serializer):
+    """Storm's JSON framing, as ``org.apache.storm.multilang.JsonSerializer`` reads it.
+
+    Each frame is compact UTF-8 JSON (no raw newlines: orjson escapes them in
+    strings) followed by ``\\nend\\n``::
+
+        >>> JsonSerializer().encode({"command": "sync"})
+        b'{"command":"sync"}\\nend\\n'
+        >>> JsonSerializer().encode({"command": "emit", "tuple": ["dog"],
+        ...     "anchors": ["-71"], "need_task_ids": False})
+        b'{"command":"emit","tuple":["dog"],"anchors":["-71"],"need_task_ids":false}\\nend\\n'
+        >>> JsonSerializer().decode_all(b'[3,4]\\nend\\n')
+        [[3, 4]]
+    """
+
+    name = "json"
+
+    def encode(self, message: Any) -> bytes:
+        """Return one frame: ``<compact json>\\nend\\n``."""
+        return orjson.dumps(message, option=_OPTIONS) + TERMINATOR
+
+    def decoder(self) -> JsonDecoder:
+        """Return a decoder that splits frames at ``\\nend\\n``."""
+        return JsonDecoder()
