@@ -9,7 +9,7 @@ CLI ``-o`` > ``Topology.config`` > environment options > defaults. Never prints.
 ('topology.workers', 2)
 """
 
-from squall.config._cluster import StormAddress, storm_address
+from squall.config._cluster import StormAddress, storm_address, storm_env
 from squall.config._options import merge_options, parse_option, parse_options, parse_par, parse_pars
 from squall.config._project import (
     LOCAL_ENV,
@@ -42,4 +42,5 @@ __all__ = [
     "parse_pars",
     "read_project_file",
     "storm_address",
+    "storm_env",
 ]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from squall.config._project import EnvConfig
 from squall.errors import ConfigError
 
-__all__ = ["StormAddress", "storm_address"]
+if TYPE_CHECKING:
+    from squall.storm._env import StormEnv
+
+__all__ = ["StormAddress", "storm_address", "storm_env"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,26 @@ def storm_address(env: EnvConfig, cluster_home: Path | None = None) -> StormAddr
     host, port = status.nimbus_address
     ui = env.ui or (f"http://{host}:{status.ports.ui}/" if "ui" in status.daemons else None)
     return StormAddress(host, port, ui, dev_cluster_home=status.home)
+
+
+def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
+    """Return the :class:`squall.storm.StormEnv` (submission target) of ``env``.
+
+    The ``local`` env without ``nimbus`` becomes the running dev cluster's env; raises
+    ConfigError when ``env`` has no nimbus, ClusterError when the dev cluster is down.
+    """
+    from squall.storm._env import StormEnv
+
+    extra: dict[str, object] = {}
+    if env.python is not None:
+        extra["python"] = env.python
+    if env.serializer is not None:
+        extra["serializer"] = env.serializer
+    if env.log_dir is not None:
+        extra["log_dir"] = env.log_dir
+    options = env.storm_options()
+    if env.uses_dev_cluster:
+        return StormEnv.dev_cluster(home=cluster_home, options=options, **extra)
+    address = storm_address(env, cluster_home)
+    return StormEnv(name=env.name, nimbus_host=address.nimbus_host, nimbus_port=address.nimbus_port,
+                    ui_url=address.ui, options=options, **extra)  # type: ignore[arg-type]

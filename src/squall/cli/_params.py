@@ -1,0 +1,55 @@
+"""click parameter types: validation lives here, not in command bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from squall.config import parse_option, parse_par
+from squall.errors import ConfigError
+
+__all__ = ["OPTION", "PAR", "TARGET"]
+
+
+class _OptionType(click.ParamType):
+    """``key=value`` with the value read as YAML; converts to a ``(key, value)`` pair."""
+
+    name = "key=value"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_option(value)
+        except ConfigError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _ParType(click.ParamType):
+    """``component=N``; converts to a ``(component, N)`` pair."""
+
+    name = "component=N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_par(value)
+        except ConfigError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _TargetType(click.ParamType):
+    """``file.py[:Class]`` or ``package.module:Class``; completes file names."""
+
+    name = "TARGET"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        return [CompletionItem(incomplete, type="file")]
+
+
+OPTION = _OptionType()
+PAR = _ParType()
+TARGET = _TargetType()

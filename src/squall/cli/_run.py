@@ -1,0 +1,145 @@
+"""``squall run``: run a topology on the embedded engine (or on Storm) with a live view."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time as _time
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable, Iterator
+
+import click
+from rich.live import Live
+
+from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
+from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
+from squall.cli._terminal import is_interactive, make_console
+from squall.errors import ComponentCrashed
+
+__all__ = ["run"]
+
+_PLAIN_EVERY_SECS = 5.0
+
+
+@click.command(short_help="Run a topology on every core (or on Storm) with a live view.", epilog="""\b
+Examples:
+  squall run                                    # the project's topology, until Ctrl-C
+  squall run topologies/wordcount.py -t 30      # for 30 seconds
+  squall run flows.py:WordCount --until-idle    # until every tuple is processed
+  squall run -o topology.message.timeout.secs=5 --par count=4
+  squall run --engine storm -t 60               # on the local dev cluster
+""")
+@target_argument
+@click.option("-t", "--time", "seconds", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop after SECONDS (default: run until Ctrl-C or SIGTERM).")
+@option_options
+@par_options
+@click.option("--until-idle", is_flag=True,
+              help="Stop when the spouts are done and every tuple is acked or failed.")
+@click.option("--engine", type=click.Choice(["embedded", "storm"]), default="embedded", show_default=True,
+              help="embedded: every core of this machine; storm: submit to the env's Storm cluster.")
+@env_option
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the tasks' logs (default: the env's log_dir, else a fresh temp folder).")
+def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any], ...],
+        par: tuple[tuple[str, int], ...], until_idle: bool, engine: str, env_name: str | None,
+        log_dir: Path | None) -> None:
+    """Run the topology TARGET (file.py[:Class] or package.module:Class).
+
+    Without TARGET, runs the project's topology: squall.toml's `topology`, else the one
+    Topology in topologies/ or in the current folder. Ctrl-C or SIGTERM stops it cleanly
+    and prints the summary.
+    """
+    loaded = load(target, env_name, options, par)
+    if engine == "storm":
+        _run_on_storm(loaded, seconds)
+        return
+    log_dir = log_dir or loaded.env.log_dir or _fresh_log_dir(loaded.model.name)
+    _run_embedded(loaded, seconds, until_idle, log_dir.resolve())
+
+
+def _fresh_log_dir(topology: str) -> Path:
+    stamp = _time.strftime("%Y%m%d-%H%M%S")
+    return Path(tempfile.gettempdir()) / "squall-logs" / f"{topology}-{stamp}-{os.getpid()}"
+
+
+def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path) -> None:
+    run_local = need("squall.engine", "run_local", "the embedded engine")
+    model = loaded.model
+    interactive = is_interactive(sys.stdout)
+    console = make_console(sys.stdout)
+    how = f"for {seconds:g}s" if seconds else ("until idle" if until_idle else "until Ctrl-C")
+    tasks = sum(c.par for c in model.components.values())
+    click.echo(f"Running {model.name} ({len(model.components)} components, {tasks} tasks) {how}")
+    click.echo(f"Logs: {log_dir}")
+    stop = threading.Event()
+    par = {name: comp.par for name, comp in model.components.items()}
+    with _stop_on_signals(stop, lambda: click.echo("Stopping... (press Ctrl-C again to force)", err=True)):
+        with _progress_view(console, interactive, model.name) as on_progress:
+            result = run_local(loaded.target.topology, time=seconds, options=dict(model.config), par=par,
+                               until_idle=until_idle, log_dir=log_dir, on_progress=on_progress,
+                               stop_event=stop)
+    console.print(summary_table(result))
+    for crash in result.crashes:
+        click.echo(f"crash: {crash.summary()}" + (f" (log: {crash.log_file})" if crash.log_file else ""),
+                   err=True)
+    click.echo(f"Logs: {result.log_dir}")
+    if result.stop_reason == "failed":
+        first = result.crashes[0].summary() if result.crashes else "the engine stopped the run"
+        raise ComponentCrashed(f"{model.name} failed: {first}; see the logs in {result.log_dir}")
+
+
+@contextmanager
+def _progress_view(console: Any, interactive: bool, title: str) -> Iterator[Callable[[Any], None]]:
+    """Yield the ``on_progress`` callback: a rich Live table, or plain lines every few seconds."""
+    rates = RateTracker()
+    if not interactive:
+        last = [float("-inf")]
+
+        def plain(snapshot: Any) -> None:
+            rates.update(snapshot)
+            if snapshot.elapsed - last[0] >= _PLAIN_EVERY_SECS:
+                last[0] = snapshot.elapsed
+                for line in plain_lines(snapshot, rates.rates):
+                    click.echo(line)
+
+        yield plain
+        return
+    with Live(console=console, auto_refresh=False, transient=True) as live:
+        def update(snapshot: Any) -> None:
+            rates.update(snapshot)
+            heading = f"{title}  {snapshot.elapsed:.0f}s  (Ctrl-C to stop)"
+            live.update(progress_table(snapshot, rates.rates, heading), refresh=True)
+
+        yield update
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event, notify: Callable[[], None]) -> Iterator[None]:
+    """Make SIGINT/SIGTERM set ``stop`` (a second one raises KeyboardInterrupt); restore after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        notify()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
+    run_on_storm = need("squall.storm", "run_on_storm", "`squall run --engine storm`")
+    run_on_storm(loaded, seconds)

@@ -1,0 +1,104 @@
+"""What ``squall run`` shows: a live table on a terminal, plain lines otherwise, a summary.
+
+Reads the engine's metrics snapshots (``components``: name -> figures with ``kind``,
+``par``, ``emitted``, ``executed``, ``acked``, ``failed``, ``capacity``, latencies);
+derives per-second rates from consecutive snapshots. Prints nothing itself: it builds
+renderables and lines for the command to write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from rich.table import Table
+
+__all__ = ["RateTracker", "plain_lines", "progress_table", "summary_table"]
+
+
+@dataclass
+class RateTracker:
+    """Turn cumulative counters of successive snapshots into per-second rates."""
+
+    _last: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    rates: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def update(self, snapshot: Any) -> None:
+        """Record ``snapshot``; ``rates[name]`` becomes (emitted/s, executed/s) since the last one."""
+        now = float(snapshot.elapsed)
+        for name, comp in snapshot.components.items():
+            previous = self._last.get(name)
+            if previous is not None and now > previous[0]:
+                span = now - previous[0]
+                self.rates[name] = ((comp.emitted - previous[1]) / span, (comp.executed - previous[2]) / span)
+            elif previous is None and now > 0:
+                self.rates[name] = (comp.emitted / now, comp.executed / now)
+            self._last[name] = (now, comp.emitted, comp.executed)
+
+
+def _count(n: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n:.0f}"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}ms" if value else "-"
+
+
+def _latency(comp: Any) -> str:
+    """Spouts: complete latency (mean/p99); bolts: execute latency."""
+    if comp.kind == "spout":
+        if not comp.complete_latency_ms:
+            return "-"
+        return f"{comp.complete_latency_ms:.1f}/{comp.complete_p99_ms:.1f}ms"
+    return _ms(comp.execute_latency_ms)
+
+
+def progress_table(snapshot: Any, rates: Mapping[str, tuple[float, float]], title: str = "") -> Table:
+    """Return the live table: one row per component."""
+    table = Table(title=title or None, title_justify="left", expand=False, pad_edge=False)
+    for header in ("component", "tasks", "emitted/s", "executed/s", "acked", "failed",
+                   "capacity", "latency"):
+        table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)
+    for name, comp in snapshot.components.items():
+        emit_rate, exec_rate = rates.get(name, (0.0, 0.0))
+        failed = f"[red]{_count(comp.failed)}[/red]" if comp.failed else "0"
+        capacity = f"{comp.capacity:.2f}" if comp.kind != "spout" else "-"
+        if comp.kind != "spout" and comp.capacity >= 0.8:
+            capacity = f"[yellow]{capacity}[/yellow]"
+        table.add_row(f"{name} ({comp.kind})", str(comp.par), _count(emit_rate),
+                      _count(exec_rate) if comp.kind != "spout" else "-",
+                      _count(comp.acked), failed, capacity, _latency(comp))
+    return table
+
+
+def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]]) -> list[str]:
+    """Return one log-friendly line per component."""
+    lines = []
+    for name, comp in snapshot.components.items():
+        emit_rate, exec_rate = rates.get(name, (0.0, 0.0))
+        parts = [f"[{snapshot.elapsed:7.1f}s] {name}:", f"emitted={comp.emitted} ({_count(emit_rate)}/s)"]
+        if comp.kind != "spout":
+            parts.append(f"executed={comp.executed} ({_count(exec_rate)}/s)")
+            parts.append(f"capacity={comp.capacity:.2f}")
+        parts += [f"acked={comp.acked}", f"failed={comp.failed}", f"latency={_latency(comp)}"]
+        lines.append(" ".join(parts))
+    return lines
+
+
+def summary_table(result: Any) -> Table:
+    """Return the end-of-run table: totals and averages per component."""
+    elapsed = max(float(result.elapsed), 1e-9)
+    table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, stopped by {result.stop_reason}",
+                  title_justify="left", pad_edge=False)
+    for header in ("component", "tasks", "emitted", "executed", "acked", "failed",
+                   "avg/s", "latency", "restarts"):
+        table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)
+    for name, comp in result.components.items():
+        throughput = (comp.emitted if comp.kind == "spout" else comp.executed) / elapsed
+        table.add_row(f"{name} ({comp.kind})", str(comp.par), str(comp.emitted),
+                      str(comp.executed) if comp.kind != "spout" else "-", str(comp.acked),
+                      str(comp.failed), _count(throughput), _latency(comp), str(comp.restarts))
+    return table
