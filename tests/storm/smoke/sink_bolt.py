@@ -1,0 +1,42 @@
+"""A hand-written multi-lang bolt (JSON framing) for the Storm smoke test.
+
+Writes facts about its environment to <squall.smoke.dir>/bolt-env.json, appends each
+word it receives to <squall.smoke.dir>/words.txt, acks every tuple, and answers
+heartbeats with "sync".
+"""
+import json
+import os
+import sys
+
+
+def read_message():
+    lines = []
+    for line in sys.stdin:
+        if line == "end\n":
+            return json.loads("".join(lines))
+        lines.append(line)
+    sys.exit(0)
+
+
+def send(message):
+    sys.stdout.write(json.dumps(message) + "\nend\n")
+    sys.stdout.flush()
+
+
+setup = read_message()
+open(os.path.join(setup["pidDir"], str(os.getpid())), "w").close()
+send({"pid": os.getpid()})
+out_dir = setup["conf"]["squall.smoke.dir"]
+facts = {"pid": os.getpid(), "cwd": os.getcwd(), "executable": sys.executable,
+         "argv": sys.argv, "path": os.environ.get("PATH", ""), "pidDir": setup["pidDir"]}
+with open(os.path.join(out_dir, "bolt-env.json"), "w") as handle:
+    json.dump(facts, handle)
+send({"command": "log", "msg": "sink_bolt ready, writing to %s" % out_dir})
+while True:
+    message = read_message()
+    if message.get("stream") == "__heartbeat":
+        send({"command": "sync"})
+        continue
+    with open(os.path.join(out_dir, "words.txt"), "a") as handle:
+        handle.write(message["tuple"][0] + "\n")
+    send({"command": "ack", "id": message["id"]})
