@@ -117,8 +117,10 @@ class ProjectConfig:
         if name == LOCAL_ENV:
             return EnvConfig(name=LOCAL_ENV)
         known = ", ".join(sorted({*self.envs, LOCAL_ENV}))
-        where = self.path or "squall.toml"
-        raise ConfigError(f"{where}: no environment {name!r} (known: {known}); add an [env.{name}] table")
+        if self.path is None:
+            raise ConfigError(f"no environment {name!r}: no squall.toml found from {self.root} up; "
+                              f"create one with an [env.{name}] table")
+        raise ConfigError(f"{self.path}: no environment {name!r} (known: {known}); add an [env.{name}] table")
 
 
 def find_project_file(start: Path | None = None) -> Path | None:

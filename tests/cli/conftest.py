@@ -1,0 +1,56 @@
+"""Fixtures for CLI tests: a private project folder with a small topology."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+SMALL_TOPOLOGY = '''
+from squall import Bolt, Grouping, Spout, Topology
+
+
+class Numbers(Spout):
+    outputs = ["n"]
+
+    def initialize(self, conf, context):
+        self.left = 20
+
+    def next_tuple(self):
+        if self.left > 0:
+            self.left -= 1
+            self.emit([self.left])
+
+
+class Double(Bolt):
+    outputs = ["n2"]
+
+    def process(self, tup):
+        self.emit([tup.values.n * 2])
+
+
+class Small(Topology):
+    numbers = Numbers.spec()
+    double = Double.spec(inputs={numbers: Grouping.SHUFFLE}, par=2)
+'''
+
+
+@pytest.fixture(autouse=True)
+def clean_imports() -> Iterator[None]:
+    """Undo the sys.path entries and modules a test's imports add."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (the cwd) holding small_flow.py, with no squall.toml."""
+    (tmp_path / "small_flow.py").write_text(SMALL_TOPOLOGY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SQUALL_CLUSTER_HOME", str(tmp_path / "cluster"))
+    return tmp_path

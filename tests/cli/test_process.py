@@ -1,0 +1,91 @@
+"""The real ``squall`` executable in a subprocess: version, help, errors, a short run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_main import all_commands
+
+
+def squall_command() -> list[str]:
+    """Return the installed console script, else ``python -m squall.cli``."""
+    script = shutil.which("squall")
+    return [script] if script else [sys.executable, "-m", "squall.cli"]
+
+
+def squall(*args: str, cwd: Path | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    env.pop("SQUALL_DEBUG", None)
+    return subprocess.run([*squall_command(), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def engine_available() -> bool:
+    if importlib.util.find_spec("squall.engine") is None:
+        return False
+    import squall.engine
+
+    return hasattr(squall.engine, "run_local")
+
+
+def test_version():
+    out = squall("--version")
+    assert out.returncode == 0
+    assert out.stdout.startswith("squall 0.1.0 (Python ")
+
+
+def test_help():
+    out = squall("--help")
+    assert out.returncode == 0
+    assert out.stdout.startswith("Usage: squall [OPTIONS] COMMAND [ARGS]...")
+    assert "Exit codes:" in out.stdout
+
+
+@pytest.mark.parametrize("command", list(all_commands()), ids=" ".join)
+def test_every_command_help_has_an_example(command):
+    out = squall(*command, "--help")
+    assert out.returncode == 0, out.stderr
+    assert "Example" in out.stdout
+
+
+def test_bad_target_exits_1_with_one_line(project):
+    out = squall("run", "nowhere.py", cwd=project)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert out.stderr == (f"Error: topology file 'nowhere.py' not found (looked in {project}); "
+                          "pass an existing file, e.g. topologies/wordcount.py\n")
+
+
+def test_ambiguous_target_lists_the_classes(project):
+    (project / "other_flow.py").write_text((project / "small_flow.py").read_text().replace("Small", "Other"))
+    out = squall("visualize", cwd=project)
+    assert out.returncode == 1
+    assert out.stderr == ("Error: several Topology classes found (other_flow.py:Other, small_flow.py:Small); "
+                          "use 'file.py:Name' to pick one\n")
+
+
+@pytest.mark.skipif(not engine_available(), reason="squall.engine.run_local is not there yet")
+def test_run_until_idle_prints_logs_and_summary(project):
+    out = squall("run", "small_flow.py", "--until-idle", "-t", "60", cwd=project)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "Running Small (2 components, 3 tasks) for 60s"
+    assert lines[1].startswith("Logs: ")
+    assert "Small: " in out.stdout and "stopped by idle" in out.stdout
+    assert "numbers (spout)" in out.stdout and "double (bolt)" in out.stdout
+    assert Path(lines[1][len("Logs: "):]).is_dir()
+
+
+@pytest.mark.skipif(not engine_available(), reason="squall.engine.run_local is not there yet")
+def test_run_for_a_time(project):
+    out = squall("run", "small_flow.py", "-t", "2", "--par", "double=1", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "Running Small (2 components, 2 tasks) for 2s"
+    assert "stopped by time" in out.stdout
