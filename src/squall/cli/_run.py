@@ -57,6 +57,8 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
     """
     loaded = load(target, env_name, options, par)
     if engine == "storm":
+        if until_idle:
+            raise click.UsageError("--until-idle works on the embedded engine only; use -t with --engine storm")
         _run_on_storm(loaded, seconds)
         return
     log_dir = log_dir or loaded.env.log_dir or _fresh_log_dir(loaded.model.name)
@@ -141,5 +143,27 @@ def _stop_on_signals(stop: threading.Event, notify: Callable[[], None]) -> Itera
 
 
 def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
-    run_on_storm = need("squall.storm", "run_on_storm", "`squall run --engine storm`")
-    run_on_storm(loaded, seconds)
+    """Submit to the env's Storm cluster, wait ``seconds`` (or until Ctrl-C), then kill it."""
+    submit = need("squall.storm._submit", "submit", "`squall run --engine storm`")
+    kill = need("squall.storm._control", "kill", "`squall run --engine storm`")
+    from squall.config import storm_env
+
+    env = storm_env(loaded.env)
+    name = loaded.model.name
+    report = (lambda message: click.echo(f"squall: {message}"))
+    submitted = submit(loaded.model, env, force=True, wait=True,
+                       project_root=loaded.target.project_root, progress=report)
+    click.echo(f"Running {name} on Storm ({env.name}: Nimbus {env.nimbus_host}:{env.nimbus_port}) as "
+               f"{submitted.id}" + (f" for {seconds:g}s" if seconds else " until Ctrl-C"))
+    if env.ui_url:
+        click.echo(f"Storm UI: {env.ui_url}")
+    if env.log_dir:
+        click.echo(f"Logs: {env.log_dir}/workers-artifacts/{submitted.id}")
+    stop = threading.Event()
+    try:
+        with _stop_on_signals(stop, lambda: click.echo("Stopping...", err=True)):
+            stop.wait(seconds)
+    finally:
+        click.echo(f"squall: killing {name}")
+        kill(name, env, wait_secs=0, wait_gone=120.0)
+    click.echo(f"Killed {name} on Storm.")

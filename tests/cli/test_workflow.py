@@ -1,0 +1,41 @@
+"""squall visualize and squall quickstart through the CLI."""
+
+import importlib.util
+
+import pytest
+from click.testing import CliRunner
+
+from squall.cli import main
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), prog_name="squall")
+
+
+def test_visualize_dot_to_stdout(project):
+    result = invoke("visualize", "small_flow.py", "--format", "dot")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith('digraph "Small" {')
+    assert '"numbers" -> "double"' in result.output
+
+
+def test_visualize_default_is_mermaid(project):
+    result = invoke("visualize")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("flowchart LR")
+
+
+def test_visualize_svg_file_format_from_suffix(project):
+    result = invoke("visualize", "small_flow.py", "-o", "graph.svg")
+    assert result.exit_code == 0, result.output
+    assert (project / "graph.svg").read_text().startswith("<svg")
+    assert "Wrote graph.svg (svg, topology 'Small')" in result.output
+
+
+@pytest.mark.skipif(importlib.util.find_spec("squall.quickstart") is None,
+                    reason="squall.quickstart is not there yet")
+def test_quickstart_creates_a_project(tmp_path):
+    result = invoke("quickstart", "demo", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Created project 'demo' in ")
+    assert (tmp_path / "demo").is_dir()
