@@ -329,7 +329,7 @@ def _live(record: ProcessRecord | None) -> psutil.Process | None:
 
 def _cmdline(proc: psutil.Process) -> list[str]:
     try:
-        return proc.cmdline()
+        return list(proc.cmdline())
     except psutil.Error:
         return []
 

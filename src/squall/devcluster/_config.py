@@ -61,8 +61,9 @@ def free_ports(count: int) -> list[int]:
 
 def pick_ports(slots: int = DEFAULT_SLOTS) -> ClusterPorts:
     """Pick free ports for every daemon and ``slots`` worker slots."""
-    ports = free_ports(5 + slots)
-    return ClusterPorts(*ports[:5], slots=tuple(ports[5:]))
+    zookeeper, nimbus, supervisor, ui, logviewer, *slot_ports = free_ports(5 + slots)
+    return ClusterPorts(zookeeper=zookeeper, nimbus=nimbus, supervisor=supervisor, ui=ui,
+                        logviewer=logviewer, slots=tuple(slot_ports))
 
 
 def storm_yaml(local_dir: Path, ports: ClusterPorts) -> dict[str, Any]:
@@ -91,7 +92,8 @@ def storm_yaml(local_dir: Path, ports: ClusterPorts) -> dict[str, Any]:
 def storm_yaml_text(local_dir: Path, ports: ClusterPorts) -> str:
     """Return :func:`storm_yaml` rendered as YAML text."""
     header = "# Written by squall's dev cluster; rewritten on every `up`.\n"
-    return header + yaml.safe_dump(storm_yaml(local_dir, ports), sort_keys=True)
+    body: str = yaml.safe_dump(storm_yaml(local_dir, ports), sort_keys=True)
+    return header + body
 
 
 def zoo_cfg(data_dir: Path, port: int) -> str:

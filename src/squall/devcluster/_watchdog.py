@@ -36,8 +36,8 @@ def wait_for_exit(pid: int, create_time: float) -> None:
 def _same_process(pid: int, create_time: float) -> bool:
     try:
         proc = psutil.Process(pid)
-        return (abs(proc.create_time() - create_time) < 0.5
-                and proc.status() != psutil.STATUS_ZOMBIE)
+        return bool(abs(proc.create_time() - create_time) < 0.5
+                    and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 

@@ -94,7 +94,7 @@ class NimbusClient:
                     storm_thrift().Nimbus, self.host, self.port,
                     timeout=int(self.timeout * 1000),
                     trans_factory=TFramedTransportFactory(),
-                    proto_factory=TBinaryProtocolFactory(),
+                    proto_factory=TBinaryProtocolFactory(),  # type: ignore[no-untyped-call]
                 )
             except (TTransportException, OSError) as exc:
                 raise NimbusUnreachable(self._unreachable()) from exc
