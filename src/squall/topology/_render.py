@@ -196,8 +196,13 @@ def render_svg(model: TopologyModel) -> str:
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
         f'<text x="{_PAD}" y="{_PAD + 8}" font-size="14" font-weight="bold">{escape(model.name)}</text>',
     ]
-    for edge in _edges(model):
-        out.append(_svg_edge(edge, pos, width_of))
+    edges = _edges(model)
+    incoming: dict[str, list[_Edge]] = {}
+    for edge in sorted(edges, key=lambda e: pos[e.source][1]):
+        incoming.setdefault(edge.target, []).append(edge)
+    for edge in edges:
+        siblings = incoming[edge.target]
+        out.append(_svg_edge(edge, pos, width_of, (siblings.index(edge), len(siblings))))
     for name, comp in model.components.items():
         out.append(_svg_node(comp, pos[name], width_of[name]))
     out.append("</svg>")
@@ -219,25 +224,39 @@ def _svg_node(comp: ComponentModel, at: tuple[float, float], w: float) -> str:
     )
 
 
-def _svg_edge(edge: _Edge, pos: dict[str, tuple[float, float]], width_of: dict[str, float]) -> str:
+def _bezier(p: list[tuple[float, float]], t: float) -> tuple[float, float]:
+    u = 1 - t
+    x = u**3 * p[0][0] + 3 * u * u * t * p[1][0] + 3 * u * t * t * p[2][0] + t**3 * p[3][0]
+    y = u**3 * p[0][1] + 3 * u * u * t * p[1][1] + 3 * u * t * t * p[2][1] + t**3 * p[3][1]
+    return x, y
+
+
+def _svg_edge(edge: _Edge, pos: dict[str, tuple[float, float]], width_of: dict[str, float],
+              port: tuple[int, int] = (0, 1)) -> str:
+    """Draw one edge; ``port`` is (index, count) of the edges entering the target."""
     sx, sy = pos[edge.source]
     tx, ty = pos[edge.target]
     stream, grouping = _edge_caption(edge)
-    if tx > sx:  # forward: right side to left side
-        x1, y1, x2, y2 = sx + width_of[edge.source], sy + _NODE_H / 2, tx, ty + _NODE_H / 2
+    index, count = port
+    if tx > sx:  # forward: right side to left side, label in the gap before the target
+        x1, y1 = sx + width_of[edge.source], sy + _NODE_H / 2
+        x2, y2 = tx, ty + _NODE_H * (index + 1) / (count + 1)
         bend = (x2 - x1) / 2
-        path = f"M {x1:.1f} {y1:.1f} C {x1 + bend:.1f} {y1:.1f}, {x2 - bend:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}"
-        lx, ly = (x1 + x2) / 2, (y1 + y2) / 2
+        points = [(x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2)]
+        label_x = x2 - min(_GAP_X / 2, (x2 - x1) / 2)
+        lx, ly = min((_bezier(points, i / 64) for i in range(65)), key=lambda p: abs(p[0] - label_x))
+        ly += (index - (count - 1) / 2) * 8
     else:  # back edge or self loop: arc over the top
         x1, y1 = sx + width_of[edge.source] / 2, sy
         x2, y2 = tx + width_of[edge.target] / 2, ty
         lift = min(y1, y2) - 28
-        path = f"M {x1:.1f} {y1:.1f} C {x1 + 40:.1f} {lift:.1f}, {x2 - 40:.1f} {lift:.1f}, {x2:.1f} {y2:.1f}"
+        points = [(x1, y1), (x1 + 40, lift), (x2 - 40, lift), (x2, y2)]
         lx, ly = (x1 + x2) / 2, lift + 4
+    path = "M {:.1f} {:.1f} C {:.1f} {:.1f}, {:.1f} {:.1f}, {:.1f} {:.1f}".format(*(c for p in points for c in p))
     return (
         f'<g class="edge" data-source="{escape(edge.source)}" data-target="{escape(edge.target)}" '
         f'data-stream="{escape(edge.stream)}" data-grouping="{escape(edge.grouping)}">'
         f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.4" marker-end="url(#arrow)"/>'
-        f'<text x="{lx:.1f}" y="{ly - 14:.1f}" text-anchor="middle" font-size="10" fill="#333">{escape(stream)}</text>'
-        f'<text x="{lx:.1f}" y="{ly - 3:.1f}" text-anchor="middle" font-size="10" fill="#7c3aed">{escape(grouping)}</text></g>'
+        f'<text x="{lx:.1f}" y="{ly - 14:.1f}" text-anchor="middle" font-size="10" fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke">{escape(stream)}</text>'
+        f'<text x="{lx:.1f}" y="{ly - 3:.1f}" text-anchor="middle" font-size="10" fill="#7c3aed" stroke="#fff" stroke-width="3" paint-order="stroke">{escape(grouping)}</text></g>'
     )
