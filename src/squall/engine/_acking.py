@@ -1,0 +1,116 @@
+"""Storm's XOR tuple-tree tracking, run by each spout task for its own root tuples.
+
+A spout emit with an id gets a random root id (the low 16 bits name the spout task,
+so bolts know where to send acks) and one random 64-bit edge id per receiving task;
+the tracker starts the root at the XOR of those edges. Every anchored bolt emit adds
+a new edge to the tree, every ack XORs the edge of the acked tuple with the edges of
+its children: when the value reaches zero the whole tree was processed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any, Optional
+
+TASK_BITS = 16
+TASK_MASK = (1 << TASK_BITS) - 1
+_BUCKETS_PER_OCTAVE = 8
+_MIN_LOG = -10 * _BUCKETS_PER_OCTAVE  # ~1 microsecond
+
+
+def owner_task(root: int) -> int:
+    """Return the spout task that owns a root id."""
+    return root & TASK_MASK
+
+
+class SpoutTracker:
+    """Pending tuple trees of one spout task: XOR values, spout message ids, start times."""
+
+    __slots__ = ("task_id", "pending", "timeout", "_rng", "latency")
+
+    def __init__(self, task_id: int, timeout: float, rng: random.Random) -> None:
+        if task_id > TASK_MASK:
+            raise ValueError(f"task id {task_id} too large for the embedded engine (max {TASK_MASK})")
+        self.task_id = task_id
+        self.timeout = timeout
+        self._rng = rng
+        self.pending: dict[int, list[Any]] = {}  # root -> [xor, msg_id, start]
+        self.latency = LatencyStats()
+
+    def new_root(self) -> int:
+        """Return a fresh root id owned by this task."""
+        return ((self._rng.getrandbits(46) + 1) << TASK_BITS) | self.task_id
+
+    def start(self, root: int, msg_id: Any, xor: int, now: float) -> None:
+        """Track a new tree whose edges XOR to ``xor``."""
+        self.pending[root] = [xor, msg_id, now]
+
+    def ack(self, root: int, value: int, now: float) -> Optional[Any]:
+        """XOR an ack into its tree; return the message id when the tree is complete."""
+        entry = self.pending.get(root)
+        if entry is None:
+            return None  # already failed or timed out, or owned by a previous incarnation
+        entry[0] ^= value
+        if entry[0]:
+            return None
+        del self.pending[root]
+        self.latency.add((now - entry[2]) * 1000.0)
+        return entry[1]
+
+    def fail(self, root: int) -> Optional[Any]:
+        """Drop a failed tree; return its message id (None when unknown)."""
+        entry = self.pending.pop(root, None)
+        return None if entry is None else entry[1]
+
+    def expired(self, now: float) -> list[Any]:
+        """Remove and return the message ids of trees older than the timeout."""
+        limit = now - self.timeout
+        expired_roots = []
+        for root, entry in self.pending.items():
+            if entry[2] > limit:
+                break
+            expired_roots.append(root)
+        return [self.pending.pop(root)[1] for root in expired_roots]
+
+
+class LatencyStats:
+    """A log-scale latency histogram (8 buckets per doubling): count, sum, percentiles."""
+
+    __slots__ = ("count", "total", "buckets")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.buckets: dict[int, int] = {}
+
+    def add(self, ms: float) -> None:
+        """Record one latency in milliseconds."""
+        self.count += 1
+        self.total += ms
+        index = int(math.log2(ms) * _BUCKETS_PER_OCTAVE) if ms > 0.001 else _MIN_LOG
+        self.buckets[index] = self.buckets.get(index, 0) + 1
+
+    def merge(self, count: int, total: float, buckets: dict[int, int]) -> None:
+        """Add another histogram's data."""
+        self.count += count
+        self.total += total
+        for index, n in buckets.items():
+            self.buckets[int(index)] = self.buckets.get(int(index), 0) + n
+
+    def percentile(self, fraction: float) -> float:
+        """Return the approximate latency (ms) below which ``fraction`` of samples fall."""
+        if not self.count:
+            return 0.0
+        rank = fraction * self.count
+        seen = 0
+        for index in sorted(self.buckets):
+            seen += self.buckets[index]
+            if seen >= rank:
+                return 2 ** ((index + 0.5) / _BUCKETS_PER_OCTAVE)
+        return 2 ** ((max(self.buckets) + 0.5) / _BUCKETS_PER_OCTAVE)
+
+    @property
+    def mean(self) -> float:
+        """The mean latency in ms (0 without samples)."""
+        return self.total / self.count if self.count else 0.0

@@ -1,0 +1,57 @@
+"""Engine configuration: Storm keys the engine honours, squall's own keys, defaults."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from squall.errors import ConfigError
+
+MESSAGE_TIMEOUT = "topology.message.timeout.secs"
+MAX_SPOUT_PENDING = "topology.max.spout.pending"
+TICK_FREQ = "topology.tick.tuple.freq.secs"
+SPOUT_WAIT_MS = "topology.sleep.spout.wait.strategy.time.ms"
+BATCH_SIZE = "squall.engine.batch.size"
+MAX_RESTARTS = "squall.engine.max.restarts"
+RESTART_WINDOW = "squall.engine.restart.window.secs"
+METRICS_INTERVAL = "squall.engine.metrics.interval.secs"
+DRAIN_TIMEOUT = "squall.engine.drain.timeout.secs"
+SHUTDOWN_TIMEOUT = "squall.engine.shutdown.timeout.secs"
+BUFFER_BYTES = "squall.engine.buffer.bytes"
+PDEATHSIG = "squall.engine.pdeathsig"
+
+DEFAULTS: Mapping[str, Any] = {
+    MESSAGE_TIMEOUT: 30,
+    MAX_SPOUT_PENDING: None,
+    TICK_FREQ: None,
+    SPOUT_WAIT_MS: 1,
+    BATCH_SIZE: 256,
+    MAX_RESTARTS: 5,
+    RESTART_WINDOW: 60,
+    METRICS_INTERVAL: 0.5,
+    DRAIN_TIMEOUT: 10,
+    SHUTDOWN_TIMEOUT: 10,
+    BUFFER_BYTES: 1 << 20,
+    PDEATHSIG: True,
+}
+
+
+def number(conf: Mapping[str, Any], key: str, *, minimum: float = 0.0, allow_none: bool = False) -> Optional[float]:
+    """Read a numeric conf value, rejecting garbage with a one-line error."""
+    value = conf.get(key, DEFAULTS.get(key))
+    if value is None:
+        if allow_none:
+            return None
+        raise ConfigError(f"conf {key!r} must be a number, got None; set it, e.g. -o {key}=10")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ConfigError(f"conf {key!r} must be a number >= {minimum:g}, got {value!r}")
+    return value
+
+
+def integer(conf: Mapping[str, Any], key: str, *, minimum: int = 0, allow_none: bool = False) -> Optional[int]:
+    """Read an integer conf value (None allowed when ``allow_none``)."""
+    value = number(conf, key, minimum=minimum, allow_none=allow_none)
+    if value is None:
+        return None
+    if int(value) != value:
+        raise ConfigError(f"conf {key!r} must be an integer, got {value!r}")
+    return int(value)

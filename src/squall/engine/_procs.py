@@ -1,0 +1,76 @@
+"""Process plumbing for task processes: fork, parent-death safety, stdio, signals."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import io
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+_PR_SET_PDEATHSIG = 1
+
+
+def set_parent_death_signal() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux); return success."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def redirect_stdio(log_path: Path) -> None:
+    """Send fd 0 to /dev/null and fds 1, 2 (print, C extensions, tracebacks) to ``log_path``."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+
+
+def reset_process_state() -> None:
+    """Undo what a parent (CLI, test runner) set up that must not leak into a task process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the engine stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def fork(child: Callable[[], int]) -> int:
+    """Fork; run ``child`` in the new process and ``os._exit`` with its result. Return the pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        code = child()
+    except BaseException:  # the last line of defence of a task process: never return into the parent's code
+        try:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            code = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    return 0  # unreachable
