@@ -7,7 +7,6 @@ and the engine's child processes (and Storm workers) can import them again.
 
 from __future__ import annotations
 
-import contextvars
 import importlib
 import re
 import sys
@@ -24,8 +23,6 @@ __all__ = ["LoadedTopology", "TargetError", "load_target"]
 _TOPOLOGY_DIR = "topologies"
 # Cheap pre-filter so scanning a folder only imports files that may define a topology.
 _DEFINES_TOPOLOGY = re.compile(r"^\s*class\s+\w+\s*\([^)]*Topology", re.MULTILINE)
-# Paths in messages are shown relative to the cwd of the current load_target call.
-_SHOWN_FROM: contextvars.ContextVar[Path] = contextvars.ContextVar("squall_target_cwd")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -64,46 +61,20 @@ def load_target(target: str | None, project: ProjectConfig, cwd: Path | None = N
     ``target`` is ``path/to/file.py[:Class]``, a folder, or ``package.module[:Class]``;
     the class name may be left out when exactly one Topology subclass is found. With no
     target, use the project's ``topology`` key, else the ``topologies/`` folder of the
-    project root, else the ``*.py`` files of ``cwd``. Raises TargetError (one line).
+    project root, else the ``*.py`` files of ``cwd``. Raises TargetError (one line);
+    paths in messages are shown relative to ``cwd``.
 
     >>> loaded = load_target("topologies/wordcount.py", load_project())   # doctest: +SKIP
     >>> loaded.model.name                                                 # doctest: +SKIP
     'WordCount'
     """
-    cwd = (cwd or Path.cwd()).resolve()
-    token = _SHOWN_FROM.set(cwd)
-    try:
-        if target is None:
-            if project.topology is not None:
-                return _load(project.topology, project, project.root)
-            folder = project.root / _TOPOLOGY_DIR
-            if folder.is_dir():
-                return _load_folder(folder, project)
-            return _load_folder(cwd, project)
-        return _load(target, project, cwd)
-    finally:
-        _SHOWN_FROM.reset(token)
-
-
-def _load(target: str, project: ProjectConfig, base: Path) -> LoadedTopology:
-    location, class_name = _split_target(target)
-    path = (base / location).resolve() if not Path(location).is_absolute() else Path(location)
-    looks_like_path = location.endswith(".py") or "/" in location or path.exists()
-    if looks_like_path:
-        if path.is_dir():
-            return _pick(target, _scan_folder(path, project), class_name)
-        if not path.is_file():
-            raise TargetError(f"topology file {location!r} not found (looked in {base}); "
-                              "pass an existing file, e.g. topologies/wordcount.py")
-        module, added = _import_file(path, project)
-        return _pick(target, [_found(module, path, project, added)], class_name)
-    if not _IDENTIFIER.match(location):
-        raise TargetError(f"{target!r} is neither a .py file nor a module name; "
-                          "use 'file.py:Class' or 'package.module:Class'")
-    added = _add_to_path([project.root])
-    module = _import_module(location, location)
-    file = Path(module.__file__).resolve() if getattr(module, "__file__", None) else None
-    return _pick(target, [_found(module, file, project, added)], class_name)
+    loader = _Loader(project, (cwd or Path.cwd()).resolve())
+    if target is None:
+        if project.topology is not None:
+            return loader.load(project.topology, project.root)
+        folder = project.root / _TOPOLOGY_DIR
+        return loader.load_folder(folder if folder.is_dir() else loader.cwd)
+    return loader.load(target, loader.cwd)
 
 
 def _split_target(target: str) -> tuple[str, str | None]:
@@ -115,64 +86,98 @@ def _split_target(target: str) -> tuple[str, str | None]:
     return target, None
 
 
-_Found = tuple[ModuleType, Path | None, ProjectConfig, tuple[Path, ...]]
+@dataclass(frozen=True)
+class _Found:
+    """A module imported while resolving a target."""
+
+    module: ModuleType
+    file: Path | None
+    shown: str  # how messages name it
+    added: tuple[Path, ...]  # sys.path entries it needs
 
 
-def _found(module: ModuleType, file: Path | None, project: ProjectConfig,
-           added: tuple[Path, ...]) -> _Found:
-    return module, file, project, added
+@dataclass(frozen=True)
+class _Loader:
+    project: ProjectConfig
+    cwd: Path
 
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.cwd))
+        except ValueError:
+            return str(path)
 
-def _pick(target: str, found: list[_Found], class_name: str | None) -> LoadedTopology:
-    candidates: list[tuple[type[Topology], _Found]] = []
-    for item in found:
-        candidates += [(cls, item) for cls in _topologies_in(item[0])]
-    if class_name is not None:
-        for item in found:
-            obj = getattr(item[0], class_name, None)
-            if obj is None:
+    def load(self, target: str, base: Path) -> LoadedTopology:
+        location, class_name = _split_target(target)
+        path = Path(location) if Path(location).is_absolute() else (base / location).resolve()
+        if location.endswith(".py") or "/" in location or path.exists():
+            if path.is_dir():
+                return self.pick(target, self.scan_folder(path), class_name)
+            if not path.is_file():
+                raise TargetError(f"topology file {location!r} not found (looked in {base}); "
+                                  "pass an existing file, e.g. topologies/wordcount.py")
+            return self.pick(target, [self.import_file(path)], class_name)
+        if not _IDENTIFIER.match(location):
+            raise TargetError(f"{target!r} is neither a .py file nor a module name; "
+                              "use 'file.py:Class' or 'package.module:Class'")
+        added = _add_to_path([self.project.root])
+        module = _import_module(location, location)
+        file = Path(module.__file__).resolve() if module.__file__ else None
+        return self.pick(target, [_Found(module, file, location, added)], class_name)
+
+    def load_folder(self, folder: Path) -> LoadedTopology:
+        return self.pick(self.display(folder) + "/", self.scan_folder(folder), None)
+
+    def pick(self, target: str, found: list[_Found], class_name: str | None) -> LoadedTopology:
+        candidates = [(cls, item) for item in found for cls in _topologies_in(item.module)]
+        names = ", ".join(f"{item.shown}:{cls.__name__}" for cls, item in candidates)
+        listing = f"; Topology classes there: {names}" if names else " (and no Topology class there)"
+        if class_name is not None:
+            for item in found:
+                obj = getattr(item.module, class_name, None)
+                if obj is None:
+                    continue
+                if not (isinstance(obj, type) and issubclass(obj, Topology) and obj is not Topology):
+                    raise TargetError(f"{target!r}: {class_name!r} is not a Topology subclass{listing}")
+                return self.loaded(obj, item)
+            raise TargetError(f"{target!r}: no class {class_name!r} found{listing}")
+        if len(candidates) == 1:
+            return self.loaded(*candidates[0])
+        if not candidates:
+            where = ", ".join(item.shown for item in found)
+            raise TargetError(f"no Topology subclass found in {where}; define one "
+                              "(class MyTopology(Topology): ...) or pass TARGET as 'file.py:Class'")
+        raise TargetError(f"several Topology classes found ({names}); use 'file.py:Name' to pick one")
+
+    def loaded(self, cls: type[Topology], item: _Found) -> LoadedTopology:
+        return LoadedTopology(topology=cls, module=cls.__module__, file=item.file,
+                              project_root=self.project.root, sys_path=item.added)
+
+    def scan_folder(self, folder: Path) -> list[_Found]:
+        found = []
+        for path in sorted(folder.glob("*.py")):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
                 continue
-            if not (isinstance(obj, type) and issubclass(obj, Topology) and obj is not Topology):
-                raise TargetError(f"{target!r}: {class_name!r} is not a Topology subclass{_listing(candidates)}")
-            return _loaded(obj, item)
-        raise TargetError(f"{target!r}: no class {class_name!r} found{_listing(candidates)}")
-    if len(candidates) == 1:
-        return _loaded(*candidates[0])
-    if not candidates:
-        where = ", ".join(_describe(item) for item in found) or "the scanned files"
-        raise TargetError(f"no Topology subclass found in {where}; define one "
-                          "(class MyTopology(Topology): ...) or pass TARGET as 'file.py:Class'")
-    names = ", ".join(_name_of(cls, item) for cls, item in candidates)
-    raise TargetError(f"several Topology classes found ({names}); use 'file.py:Name' to pick one")
+            if _DEFINES_TOPOLOGY.search(text):
+                found.append(self.import_file(path))
+        if not found:
+            raise TargetError(f"no topology found: no .py file in {self.display(folder)} defines a "
+                              "Topology subclass; pass TARGET, e.g. squall run topologies/wordcount.py")
+        return found
 
-
-def _listing(candidates: list[tuple[type[Topology], _Found]]) -> str:
-    if not candidates:
-        return " (and no Topology class there)"
-    return f"; Topology classes there: {', '.join(_name_of(c, i) for c, i in candidates)}"
-
-
-def _describe(item: _Found) -> str:
-    module, file = item[0], item[1]
-    return _display(file) if file else module.__name__
-
-
-def _name_of(cls: type[Topology], item: _Found) -> str:
-    return f"{_describe(item)}:{cls.__name__}"
-
-
-def _display(path: Path) -> str:
-    base = _SHOWN_FROM.get(None) or Path.cwd()
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        return str(path)
-
-
-def _loaded(cls: type[Topology], item: _Found) -> LoadedTopology:
-    module, file, project, added = item
-    return LoadedTopology(topology=cls, module=cls.__module__, file=file,
-                          project_root=project.root, sys_path=added)
+    def import_file(self, path: Path) -> _Found:
+        name, import_root = _module_name_for(path)
+        shown = self.display(path)
+        existing = sys.modules.get(name)
+        if existing is not None:
+            existing_file = getattr(existing, "__file__", None)
+            if existing_file is None or Path(existing_file).resolve() != path:
+                origin = existing_file or "a built-in module"
+                raise TargetError(f"{shown}: its module name {name!r} is taken by {origin}; rename the file")
+        added = _add_to_path([import_root, self.project.root])
+        return _Found(_import_module(name, shown), path, shown, added)
 
 
 def _topologies_in(module: ModuleType) -> list[type[Topology]]:
@@ -183,26 +188,6 @@ def _topologies_in(module: ModuleType) -> list[type[Topology]]:
     found = list(dict.fromkeys(found))
     own = [cls for cls in found if cls.__module__ == module.__name__]
     return own or found
-
-
-def _load_folder(folder: Path, project: ProjectConfig) -> LoadedTopology:
-    return _pick(_display(folder) + "/", _scan_folder(folder, project), None)
-
-
-def _scan_folder(folder: Path, project: ProjectConfig) -> list[_Found]:
-    found = []
-    for path in sorted(folder.glob("*.py")):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if _DEFINES_TOPOLOGY.search(text):
-            module, added = _import_file(path, project)
-            found.append(_found(module, path, project, added))
-    if not found:
-        raise TargetError(f"no topology found: no .py file in {_display(folder)} defines a Topology "
-                          "subclass; pass TARGET, e.g. squall run topologies/wordcount.py")
-    return found
 
 
 def _module_name_for(path: Path) -> tuple[str, Path]:
@@ -217,19 +202,6 @@ def _module_name_for(path: Path) -> tuple[str, Path]:
     return ".".join(parts), folder
 
 
-def _import_file(path: Path, project: ProjectConfig) -> tuple[ModuleType, tuple[Path, ...]]:
-    name, import_root = _module_name_for(path)
-    existing = sys.modules.get(name)
-    if existing is not None:
-        existing_file = getattr(existing, "__file__", None)
-        if existing_file is None or Path(existing_file).resolve() != path:
-            origin = existing_file or "a built-in module"
-            raise TargetError(f"{_display(path)}: its module name {name!r} is taken by {origin}; "
-                              "rename the file")
-    added = _add_to_path([import_root, project.root])
-    return _import_module(name, _display(path)), added
-
-
 def _add_to_path(folders: list[Path]) -> tuple[Path, ...]:
     """Put ``folders`` at the front of sys.path (once each); return them."""
     for folder in reversed(folders):
@@ -242,8 +214,12 @@ def _add_to_path(folders: list[Path]) -> tuple[Path, ...]:
 def _import_module(name: str, shown: str) -> ModuleType:
     try:
         return importlib.import_module(name)
-    except SquallError as exc:
-        raise type(exc)(f"{shown}: {exc}") from exc
+    except SquallError as exc:  # e.g. a TopologyError raised while the class is defined
+        try:
+            prefixed = type(exc)(f"{shown}: {exc}")
+        except TypeError:  # an error class with another constructor: keep it as it is
+            raise exc from None
+        raise prefixed from exc
     except ModuleNotFoundError as exc:
         if exc.name == name or name.startswith(f"{exc.name}."):
             raise TargetError(f"no module named {name!r}; check TARGET's spelling, or run squall "
