@@ -159,7 +159,9 @@ class DevCluster:
         current = self.status()
         if current.running:
             self._progress(f"dev cluster already running in {self.home}")
-            return current
+            if exit_with_pid is not None and current.watchdog_pid is None:
+                self._attach_watchdog(exit_with_pid)
+            return self.status()
         if current.daemons:
             self._progress("stopping the remains of an earlier cluster")
             self.down()
@@ -193,6 +195,12 @@ class DevCluster:
             self._children.append(child)
             state.daemons[spec.name] = ProcessRecord.of(child.pid)
             save_state(self.home, state)
+
+    def _attach_watchdog(self, owner_pid: int) -> None:
+        state = self._recorded_state()
+        state.watchdog = self._start_watchdog(owner_pid)
+        state.owner_pid = owner_pid
+        save_state(self.home, state)
 
     def _start_watchdog(self, owner_pid: int) -> ProcessRecord:
         try:
