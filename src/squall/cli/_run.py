@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import re
 import signal
 import sys
-import tempfile
 import threading
 import time as _time
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from rich.live import Live
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
-from squall.errors import ComponentCrashed
+from squall.errors import ComponentCrashed, EngineError
 
 __all__ = ["run"]
 
@@ -45,7 +44,7 @@ Examples:
               help="embedded: every core of this machine; storm: submit to the env's Storm cluster.")
 @env_option
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the tasks' logs (default: the env's log_dir, else a fresh temp folder).")
+              help="Folder for the tasks' logs (default: the env's log_dir, else .squall/runs/<topology>-<time>/ in the project).")
 def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any], ...],
         par: tuple[tuple[str, int], ...], until_idle: bool, engine: str, env_name: str | None,
         log_dir: Path | None) -> None:
@@ -61,43 +60,60 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
             raise click.UsageError("--until-idle works on the embedded engine only; use -t with --engine storm")
         _run_on_storm(loaded, seconds)
         return
-    log_dir = log_dir or loaded.env.log_dir or _fresh_log_dir(loaded.model.name)
+    log_dir = log_dir or loaded.env.log_dir or _fresh_log_dir(loaded.project.root, loaded.model.name)
     _run_embedded(loaded, seconds, until_idle, log_dir.resolve())
 
 
-def _fresh_log_dir(topology: str) -> Path:
+def _fresh_log_dir(root: Path, topology: str) -> Path:
+    """Return ``<project root>/.squall/runs/<topology>-<time>`` (unused; as the engine names it)."""
     stamp = _time.strftime("%Y%m%d-%H%M%S")
-    return Path(tempfile.gettempdir()) / "squall-logs" / f"{topology}-{stamp}-{os.getpid()}"
+    base = root / ".squall" / "runs" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', topology)}-{stamp}"
+    path, suffix = base, 1
+    while path.exists():
+        suffix += 1
+        path = base.with_name(f"{base.name}-{suffix}")
+    return path
 
 
 def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path) -> None:
     run_local = need("squall.engine", "run_local", "the embedded engine")
     model = loaded.model
-    interactive = is_interactive(sys.stdout)
     console = make_console(sys.stdout)
     how = f"for {seconds:g}s" if seconds else ("until idle" if until_idle else "until Ctrl-C")
     tasks = sum(c.par for c in model.components.values())
     click.echo(f"Running {model.name} ({len(model.components)} components, {tasks} tasks) {how}")
     click.echo(f"Logs: {log_dir}")
+    interactive = is_interactive(sys.stdout)
+    order = list(model.components)
     stop = threading.Event()
-    par = {name: comp.par for name, comp in model.components.items()}
-    with _stop_on_signals(stop, lambda: click.echo("Stopping... (press Ctrl-C again to force)", err=True)):
-        with _progress_view(console, interactive, model.name) as on_progress:
-            result = run_local(loaded.target.topology, time=seconds, options=dict(model.config), par=par,
-                               until_idle=until_idle, log_dir=log_dir, on_progress=on_progress,
-                               stop_event=stop)
-    console.print(summary_table(result))
-    for crash in result.crashes:
-        click.echo(f"crash: {crash.summary()}" + (f" (log: {crash.log_file})" if crash.log_file else ""),
-                   err=True)
-    click.echo(f"Logs: {result.log_dir}")
+    notice = "Stopping: draining pending tuples... (Ctrl-C again to force)"
+    try:
+        with _stop_on_signals(stop, lambda: click.echo(notice, err=True)):
+            with _progress_view(console, interactive, model.name, order) as on_progress:
+                result = run_local(model, time=seconds, until_idle=until_idle, log_dir=log_dir,
+                                   on_progress=on_progress, stop_event=stop)
+    except EngineError as exc:
+        partial = getattr(exc, "result", None)
+        if partial is not None:
+            _print_summary(console, partial, order, interactive)
+        raise
+    _print_summary(console, result, order, interactive)
     if result.stop_reason == "failed":
         first = result.crashes[0].summary() if result.crashes else "the engine stopped the run"
         raise ComponentCrashed(f"{model.name} failed: {first}; see the logs in {result.log_dir}")
 
 
+def _print_summary(console: Any, result: Any, order: list[str], interactive: bool) -> None:
+    console.print(summary_table(result, order, plain=not interactive))
+    for crash in result.crashes:
+        where = f" (log: {crash.log_file})" if crash.log_file else ""
+        click.echo(f"crash: {crash.summary()}{where}", err=True)
+    click.echo(f"Logs: {result.log_dir}")
+
+
 @contextmanager
-def _progress_view(console: Any, interactive: bool, title: str) -> Iterator[Callable[[Any], None]]:
+def _progress_view(console: Any, interactive: bool, title: str,
+                   order: list[str]) -> Iterator[Callable[[Any], None]]:
     """Yield the ``on_progress`` callback: a rich Live table, or plain lines every few seconds."""
     rates = RateTracker()
     if not interactive:
@@ -107,7 +123,7 @@ def _progress_view(console: Any, interactive: bool, title: str) -> Iterator[Call
             rates.update(snapshot)
             if snapshot.elapsed - last[0] >= _PLAIN_EVERY_SECS:
                 last[0] = snapshot.elapsed
-                for line in plain_lines(snapshot, rates.rates):
+                for line in plain_lines(snapshot, rates.rates, order):
                     click.echo(line)
 
         yield plain
@@ -116,7 +132,7 @@ def _progress_view(console: Any, interactive: bool, title: str) -> Iterator[Call
         def update(snapshot: Any) -> None:
             rates.update(snapshot)
             heading = f"{title}  {snapshot.elapsed:.0f}s  (Ctrl-C to stop)"
-            live.update(progress_table(snapshot, rates.rates, heading), refresh=True)
+            live.update(progress_table(snapshot, rates.rates, heading, order), refresh=True)
 
         yield update
 

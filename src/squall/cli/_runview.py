@@ -9,8 +9,9 @@ renderables and lines for the command to write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
+from rich import box
 from rich.table import Table
 
 __all__ = ["RateTracker", "plain_lines", "progress_table", "summary_table"]
@@ -36,6 +37,12 @@ class RateTracker:
             self._last[name] = (now, comp.emitted, comp.executed)
 
 
+def _ordered(components: Mapping[str, Any], order: Sequence[str]) -> Iterable[tuple[str, Any]]:
+    """Yield components in ``order`` (e.g. the topology's definition order), then the rest."""
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(components.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
 def _count(n: float) -> str:
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(n) >= size:
@@ -56,13 +63,14 @@ def _latency(comp: Any) -> str:
     return _ms(comp.execute_latency_ms)
 
 
-def progress_table(snapshot: Any, rates: Mapping[str, tuple[float, float]], title: str = "") -> Table:
-    """Return the live table: one row per component."""
+def progress_table(snapshot: Any, rates: Mapping[str, tuple[float, float]], title: str = "",
+                   order: Sequence[str] = ()) -> Table:
+    """Return the live table: one row per component, in ``order``."""
     table = Table(title=title or None, title_justify="left", expand=False, pad_edge=False)
     for header in ("component", "tasks", "emitted/s", "executed/s", "acked", "failed",
                    "capacity", "latency"):
         table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)
-    for name, comp in snapshot.components.items():
+    for name, comp in _ordered(snapshot.components, order):
         emit_rate, exec_rate = rates.get(name, (0.0, 0.0))
         failed = f"[red]{_count(comp.failed)}[/red]" if comp.failed else "0"
         capacity = f"{comp.capacity:.2f}" if comp.kind != "spout" else "-"
@@ -74,10 +82,11 @@ def progress_table(snapshot: Any, rates: Mapping[str, tuple[float, float]], titl
     return table
 
 
-def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]]) -> list[str]:
-    """Return one log-friendly line per component."""
+def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]],
+                order: Sequence[str] = ()) -> list[str]:
+    """Return one log-friendly line per component, in ``order``."""
     lines = []
-    for name, comp in snapshot.components.items():
+    for name, comp in _ordered(snapshot.components, order):
         emit_rate, exec_rate = rates.get(name, (0.0, 0.0))
         parts = [f"[{snapshot.elapsed:7.1f}s] {name}:", f"emitted={comp.emitted} ({_count(emit_rate)}/s)"]
         if comp.kind != "spout":
@@ -88,15 +97,15 @@ def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]]) -> list
     return lines
 
 
-def summary_table(result: Any) -> Table:
-    """Return the end-of-run table: totals and averages per component."""
+def summary_table(result: Any, order: Sequence[str] = (), plain: bool = False) -> Table:
+    """Return the end-of-run table: totals and averages per component (ASCII when ``plain``)."""
     elapsed = max(float(result.elapsed), 1e-9)
     table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, stopped by {result.stop_reason}",
-                  title_justify="left", pad_edge=False)
+                  title_justify="left", pad_edge=False, box=box.ASCII if plain else box.HEAVY_HEAD)
     for header in ("component", "tasks", "emitted", "executed", "acked", "failed",
                    "avg/s", "latency", "restarts"):
         table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)
-    for name, comp in result.components.items():
+    for name, comp in _ordered(result.components, order):
         throughput = (comp.emitted if comp.kind == "spout" else comp.executed) / elapsed
         table.add_row(f"{name} ({comp.kind})", str(comp.par), str(comp.emitted),
                       str(comp.executed) if comp.kind != "spout" else "-", str(comp.acked),
