@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,61 @@ def test_run_for_a_time(project):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "Running Small (2 components, 2 tasks) for 2s"
     assert "stopped by time" in out.stdout
+
+
+ENDLESS = '''
+from squall import Bolt, Grouping, Spout, Topology
+
+
+class Ticks(Spout):
+    outputs = ["n"]
+
+    def initialize(self, conf, context):
+        self.n = 0
+
+    def next_tuple(self):
+        self.n += 1
+        self.emit([self.n])
+
+
+class Sink(Bolt):
+    def process(self, tup):
+        pass
+
+
+class Endless(Topology):
+    ticks = Ticks.spec()
+    sink = Sink.spec(inputs={ticks: Grouping.SHUFFLE})
+'''
+
+
+@pytest.mark.skipif(not engine_available(), reason="squall.engine.run_local is not there yet")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_a_run_cleanly(project, signum):
+    (project / "endless_flow.py").write_text(ENDLESS)
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    proc = subprocess.Popen([*squall_command(), "run", "endless_flow.py"], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:  # click.echo flushes every line
+            seen.append(line)
+            if line.startswith("[") and " ticks: emitted=" in line:
+                break  # the topology runs and reports progress
+        assert seen and seen[0] == "Running Endless (2 components, 2 tasks) until Ctrl-C\n"
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Stopping: draining pending tuples" in err
+    assert "Endless: " in out and "stopped by stopped" in out
+
+
+def test_debug_shows_the_traceback(project):
+    out = squall("-v", "run", "nowhere.py", cwd=project)
+    assert out.returncode == 1
+    assert "Traceback (most recent call last)" in out.stderr
+    assert out.stderr.rstrip().splitlines()[-1].startswith("squall.config._target.TargetError: topology file")
