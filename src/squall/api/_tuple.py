@@ -9,6 +9,8 @@ TICK_COMPONENT = "__system"
 TICK_STREAM = "__tick"
 HEARTBEAT_STREAM = "__heartbeat"
 
+_new_tuple = tuple.__new__  # builds a (named)tuple without the per-call __new__ wrapper
+
 
 class Tuple(NamedTuple):
     """One tuple delivered to a bolt.
@@ -53,20 +55,17 @@ class TupleFactory:
     __slots__ = ("_classes",)
 
     def __init__(self, source_fields: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
-        self._classes: dict[tuple[str, str], Any] = {}
+        # (component, stream) -> (values class, field count); hosts call make() per tuple.
+        self._classes: dict[tuple[str, str], tuple[Any, int]] = {}
         for component, streams in source_fields.items():
             for stream, fields in streams.items():
                 if fields:
-                    self._classes[(component, stream)] = namedtuple(  # type: ignore[misc]
-                        "Values", list(fields), rename=True
-                    )._make
+                    values_class = namedtuple("Values", list(fields), rename=True)  # type: ignore[misc]
+                    self._classes[(component, stream)] = (values_class, len(fields))
 
     def make(self, tup_id: Any, component: str, stream: str, task: int, values: Sequence[Any]) -> Tuple:
         """Return a ``Tuple``; values stay a plain tuple when the fields are unknown or do not fit."""
-        make_values = self._classes.get((component, stream))
-        if make_values is not None:
-            try:
-                return Tuple(tup_id, component, stream, task, make_values(values))
-            except TypeError:
-                pass
-        return Tuple(tup_id, component, stream, task, tuple(values))
+        entry = self._classes.get((component, stream))
+        if entry is not None and len(values) == entry[1]:
+            return _new_tuple(Tuple, (tup_id, component, stream, task, _new_tuple(entry[0], values)))
+        return _new_tuple(Tuple, (tup_id, component, stream, task, tuple(values)))
