@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from threading import get_ident
 from typing import Any, Callable, Optional, Sequence
 
 from squall.api import ERROR
 from squall.errors import ComponentCrashed
-from squall.multilang._io import FrameWriter, TaskIdWaiters
+from squall.multilang._io import FLUSH_FRAMES, FrameWriter, TaskIdWaiters
 from squall.protocol import DEFAULT_STREAM, Serializer
 
 # Storm level (0..4) -> logging level, for the optional log file.
@@ -36,8 +37,10 @@ class MultilangHost:
         on_fatal: Callable[[BaseException], None],
         file_log: Optional[logging.Logger] = None,
     ) -> None:
-        self._encode = serializer.encode
-        self._send = writer.send
+        self._encode = serializer.encode  # thread-safe
+        self._main_encode = serializer.encoder()  # main thread only
+        self._main = writer.main_thread
+        self._frames = writer.main_frames
         self._writer = writer
         self._waiters = waiters
         self._on_fatal = on_fatal
@@ -64,26 +67,36 @@ class MultilangHost:
             msg["task"] = direct_task
         msg["need_task_ids"] = need_task_ids
         if not need_task_ids:
-            self._send(self._encode(msg))
+            self._send(msg)
             return None
         if direct_task is not None:
-            self._send(self._encode(msg))
+            self._send(msg)
             return [direct_task]
         return self._waiters.request(self._encode(msg))
 
     def ack(self, tup_id: Any) -> None:
         """Send ``ack`` for the input tuple ``tup_id``."""
-        self._send(self._encode({"command": "ack", "id": tup_id}))
+        self._send({"command": "ack", "id": tup_id})
 
     def fail(self, tup_id: Any) -> None:
         """Send ``fail`` for the input tuple ``tup_id``."""
-        self._send(self._encode({"command": "fail", "id": tup_id}))
+        self._send({"command": "fail", "id": tup_id})
 
     def log(self, message: str, level: int) -> None:
         """Send a ``log`` command at Storm ``level`` (0..4); copy it to the log file if any."""
-        self._send(self._encode({"command": "log", "msg": message, "level": level}))
+        self._send({"command": "log", "msg": message, "level": level})
         if self._file_log is not None:
             self._file_log.log(_PY_LEVELS[level] if 0 <= level <= 4 else logging.INFO, "%s", message)
+
+    def _send(self, msg: dict[str, Any]) -> None:
+        # The hot path: on the main thread, encode with its own encoder and buffer.
+        if get_ident() == self._main:
+            frames = self._frames
+            frames.append(self._main_encode(msg))
+            if len(frames) >= FLUSH_FRAMES:
+                self._writer.flush()
+        else:
+            self._writer.send_now(self._encode(msg))
 
     def report_error(self, message: str) -> None:
         """Send an ``error`` command (Storm UI) and push it out now."""

@@ -12,13 +12,14 @@ import io
 import os
 import threading
 from collections import deque
+from threading import get_ident
 from typing import Any, BinaryIO, Callable, Optional
 
 from squall.errors import PeerGoneError, ProtocolError, SquallError
 from squall.protocol import HEARTBEAT_STREAM, Decoder, describe
 
 READ_CHUNK = 256 * 1024
-FLUSH_BYTES = 64 * 1024
+FLUSH_FRAMES = 512
 
 
 def byte_source(stream: BinaryIO) -> Callable[[int], bytes]:
@@ -58,48 +59,53 @@ def byte_sink(stream: BinaryIO) -> Callable[[bytes], None]:
 class FrameWriter:
     """Write whole frames from any thread, batching the main thread's output.
 
-    Frames sent on the main thread are buffered until ``flush`` (the runtime
-    flushes before it waits for input, at each spout ``sync``, and past
-    ``FLUSH_BYTES``); frames from other threads are flushed at once, with
-    everything buffered before them. A frame is never split or interleaved.
-    A broken pipe raises ``PeerGoneError``.
+    Frames sent on the main thread are buffered (``main_frames``) until ``flush``:
+    the runtime flushes before it waits for input, at each spout ``sync`` and every
+    ``FLUSH_FRAMES`` frames. Frames from other threads are written at once, after
+    everything buffered before them. A frame is never split or interleaved: only
+    the main thread appends to ``main_frames`` (an atomic list append), and writers
+    hold the lock and remove exactly the frames they wrote. A broken pipe raises
+    ``PeerGoneError``.
     """
 
     def __init__(self, sink: Callable[[bytes], None], main_thread: Optional[int] = None) -> None:
         self._sink = sink
         self._lock = threading.Lock()
-        self._frames: list[bytes] = []
-        self._size = 0
-        self._main = main_thread if main_thread is not None else threading.get_ident()
+        self.main_frames: list[bytes] = []
+        self.main_thread = main_thread if main_thread is not None else threading.get_ident()
 
     def send(self, frame: bytes) -> None:
-        """Queue ``frame``; flush now unless called on the main thread with room left."""
-        with self._lock:
-            self._frames.append(frame)
-            self._size += len(frame)
-            if self._size >= FLUSH_BYTES or threading.get_ident() != self._main:
-                self._flush_locked()
+        """Buffer ``frame`` on the main thread (flushing every FLUSH_FRAMES); write it now elsewhere."""
+        if get_ident() == self.main_thread:
+            frames = self.main_frames
+            frames.append(frame)
+            if len(frames) >= FLUSH_FRAMES:
+                self.flush()
+        else:
+            self.send_now(frame)
 
     def send_now(self, frame: bytes, before: Optional[Callable[[], None]] = None) -> None:
-        """Write ``frame`` (after anything buffered) now; run ``before`` under the lock first."""
+        """Write what is buffered, then ``frame``, now; run ``before`` under the lock first."""
         with self._lock:
             if before is not None:
                 before()
-            self._frames.append(frame)
-            self._flush_locked()
+            self._write_locked(frame)
 
     def flush(self) -> None:
         """Write every buffered frame."""
         with self._lock:
-            self._flush_locked()
+            self._write_locked(b"")
 
-    def _flush_locked(self) -> None:
-        frames = self._frames
-        if not frames:
+    def _write_locked(self, extra: bytes) -> None:
+        frames = self.main_frames
+        n = len(frames)
+        if n:
+            data = b"".join(frames[:n]) + extra if extra else b"".join(frames[:n])
+            del frames[:n]
+        elif extra:
+            data = extra
+        else:
             return
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
-        frames.clear()
-        self._size = 0
         try:
             self._sink(data)
         except (BrokenPipeError, ConnectionResetError) as exc:
@@ -304,9 +310,10 @@ class InputReader:
     def _route(self, messages: list[Any]) -> list[Any]:
         batch: list[Any] = []
         append = batch.append
+        is_bolt = self._is_bolt
         for msg in messages:
             if type(msg) is dict:
-                if self._is_bolt and msg.get("stream") == HEARTBEAT_STREAM and msg.get("task") == -1:
+                if is_bolt and msg.get("stream") == HEARTBEAT_STREAM and msg.get("task") == -1:
                     self._writer.send_now(self._sync)
                     continue
                 append(msg)
