@@ -126,16 +126,33 @@ class Router:
             self._choosers[stream] = choosers
             self._fixed[stream] = fixed
             self._direct_tasks[stream] = frozenset(direct)
+        self.functions = {stream: self._compile(stream) for stream in subs}
 
     def route(self, stream: str, values: Sequence[Any], direct_task: Optional[int]) -> list[int]:
         """Return the receiving task ids of one tuple (a new list, possibly empty)."""
-        if direct_task is not None or stream in self._direct_streams:
+        return self.functions[stream](values, direct_task)
+
+    def _compile(self, stream: str) -> Callable[[Sequence[Any], Optional[int]], list[int]]:
+        """Return the fastest routing function for one stream."""
+        if stream in self._direct_streams:
+            return lambda values, direct_task: self._route_direct(stream, direct_task)
+        choosers, fixed = self._choosers[stream], self._fixed[stream]
+
+        def refuse(values: Sequence[Any], direct_task: Optional[int]) -> list[int]:
             return self._route_direct(stream, direct_task)
-        targets = [choose(values) for choose in self._choosers[stream]]
-        fixed = self._fixed[stream]
-        if fixed:
+
+        if len(choosers) == 1 and not fixed:
+            choose = choosers[0]
+            return lambda values, direct_task: [choose(values)] if direct_task is None else refuse(values, direct_task)
+
+        def route(values: Sequence[Any], direct_task: Optional[int]) -> list[int]:
+            if direct_task is not None:
+                return refuse(values, direct_task)
+            targets = [choose(values) for choose in choosers]
             targets.extend(fixed)
-        return targets
+            return targets
+
+        return route
 
     def _route_direct(self, stream: str, direct_task: Optional[int]) -> list[int]:
         if stream not in self._direct_streams:

@@ -10,6 +10,7 @@ upstream and acks always flow back: no deadlock.
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import select
@@ -65,6 +66,7 @@ class TaskHost:
         from squall.engine._routing import Router
 
         self.router = Router(plan.component, plan.subscriptions, set(plan.direct_streams), self._rng)
+        self._routes = self.router.functions
         self._pack = make_packer()
         self._wiring = wiring
         self.inbox = wiring.inbox_read[plan.task]
@@ -89,6 +91,7 @@ class TaskHost:
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
         self.callbacks: deque[Any] = deque()
+        self._waits: dict[bool, int] = {}
         self.blocked = False
         self.active = True
         self.stop_requested = False
@@ -114,17 +117,33 @@ class TaskHost:
     ) -> Optional[list[int]]:
         """Route one tuple into the output buffers of its receiving tasks."""
         with self.lock:
-            targets = self.router.route(stream, values, direct_task)
+            targets = self._routes[stream](values, direct_task)
             self.emitted += 1
             if targets:
                 self.transferred += len(targets)
                 if self.is_spout:
                     self._emit_spout(stream, values, tup_id, targets)
-                elif anchors:
-                    self._emit_anchored(stream, values, anchors, targets)
-                else:
+                elif not anchors:
                     for task in targets:
                         self._append(task, stream, values, None)
+                elif len(anchors) == 1 and len(targets) == 1:
+                    # the common case: auto-anchored to one input, one receiver
+                    handle = anchors[0]
+                    entry = self.inputs.get(handle) if type(handle) is int else None
+                    if entry is not None and len(entry[0]) == 2:
+                        edge = self._rand64(64) | 1
+                        entry[1] ^= edge
+                        port = self.ports.get(targets[0]) or self._new_port(targets[0])
+                        records = port.records
+                        records += (stream, values, [entry[0][0], edge])
+                        if len(records) >= self._flat_limit:
+                            port.seal()
+                            if not port.flush():
+                                self.blocked = True
+                    else:
+                        self._emit_anchored(stream, values, anchors, targets)
+                else:
+                    self._emit_anchored(stream, values, anchors, targets)
             elif self.is_spout and tup_id is not None:
                 self.callbacks.append(tup_id)  # nobody listens: the tree is complete at once
         if threading.get_ident() != self.main_thread:
@@ -177,10 +196,12 @@ class TaskHost:
 
     # -- emit internals ---------------------------------------------------------------
 
+    def _new_port(self, task: int) -> OutPort:
+        port = self.ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, DATA, self._pack)
+        return port
+
     def _append(self, task: int, stream: str, values: Any, anchors: Any) -> None:
-        port = self.ports.get(task)
-        if port is None:
-            port = self.ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, DATA, self._pack)
+        port = self.ports.get(task) or self._new_port(task)
         records = port.records
         records += (stream, values, anchors)
         if len(records) >= self._flat_limit:
@@ -446,6 +467,7 @@ class TaskHost:
 
     def _wait(self, read_inbox: bool, timeout: float) -> None:
         """Sleep until input, control, a writable destination, or ``timeout`` seconds."""
+        self._waits[read_inbox] = self._waits.get(read_inbox, 0) + 1
         poller = select.poll()
         events: dict[int, int] = {self.control.fileno(): _POLLIN, self.wake_read: _POLLIN}
         if self._wiring.death_read >= 0:
@@ -488,7 +510,7 @@ class TaskHost:
                 self._best_effort_flush()
         self._close_component()
         self._send_metrics()
-        self.log(f"task {plan.task} of {plan.component!r} exiting with code {code}", 2)
+        self.log(f"task {plan.task} of {plan.component!r} exiting with code {code} waits {self._waits}", 2)
         return code
 
     def _best_effort_flush(self) -> None:
@@ -595,4 +617,15 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
         os.close(wiring.death_write)
     _procs.redirect_stdio(plan.log_path)
     _procs.reset_process_state()
+    gc.freeze()  # what the engine inherited stays shared with it (no copy-on-write by the collector)
+    gc.set_threshold(50_000, 20, 20)  # batches allocate many short-lived containers
+    profile_dir = os.environ.get("SQUALL_ENGINE_PROFILE")
+    if profile_dir:  # developer aid: one cProfile dump per task process
+        import cProfile
+
+        profiler = cProfile.Profile()
+        try:
+            return profiler.runcall(TaskHost(plan, wiring).run)
+        finally:
+            profiler.dump_stats(os.path.join(profile_dir, f"{plan.component}-{plan.task}-{os.getpid()}.prof"))
     return TaskHost(plan, wiring).run()
