@@ -148,3 +148,42 @@ def test_debug_shows_the_traceback(project):
     assert out.returncode == 1
     assert "Traceback (most recent call last)" in out.stderr
     assert out.stderr.rstrip().splitlines()[-1].startswith("squall.config._target.TargetError: topology file")
+
+
+@pytest.mark.skipif(not engine_available(), reason="squall.engine.run_local is not there yet")
+def test_run_on_a_terminal_shows_the_live_table(project):
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([*squall_command(), "run", "small_flow.py", "-t", "2"], cwd=project, env=env,
+                                stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(leader)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "Small  " in text and "(Ctrl-C to stop)" in text  # the live table's heading
+    assert "emitted/s" in text and "┏" in text                # rich table, not ASCII
+    assert "stopped by time" in text
+
+
+@pytest.mark.skipif(not engine_available() or importlib.util.find_spec("squall.quickstart") is None,
+                    reason="needs the engine and squall.quickstart")
+def test_quickstart_project_runs_without_target(tmp_path):
+    assert squall("quickstart", "demo", cwd=tmp_path).returncode == 0
+    out = squall("run", "-t", "1", cwd=tmp_path / "demo")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Running WordCount (")
+    assert "stopped by time" in out.stdout

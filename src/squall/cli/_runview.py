@@ -16,6 +16,8 @@ from rich.table import Table
 
 __all__ = ["RateTracker", "plain_lines", "progress_table", "summary_table"]
 
+_CAPTION = "latency: spouts complete (emit to ack) mean/p99, bolts execute mean"
+
 
 @dataclass
 class RateTracker:
@@ -66,7 +68,8 @@ def _latency(comp: Any) -> str:
 def progress_table(snapshot: Any, rates: Mapping[str, tuple[float, float]], title: str = "",
                    order: Sequence[str] = ()) -> Table:
     """Return the live table: one row per component, in ``order``."""
-    table = Table(title=title or None, title_justify="left", expand=False, pad_edge=False)
+    table = Table(title=title or None, title_justify="left", expand=False, pad_edge=False,
+                  caption=_CAPTION, caption_justify="left")
     for header in ("component", "tasks", "emitted/s", "executed/s", "acked", "failed",
                    "capacity", "latency"):
         table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)
@@ -101,7 +104,8 @@ def summary_table(result: Any, order: Sequence[str] = (), plain: bool = False) -
     """Return the end-of-run table: totals and averages per component (ASCII when ``plain``)."""
     elapsed = max(float(result.elapsed), 1e-9)
     table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, stopped by {result.stop_reason}",
-                  title_justify="left", pad_edge=False, box=box.ASCII if plain else box.HEAVY_HEAD)
+                  title_justify="left", pad_edge=False, box=box.ASCII if plain else box.HEAVY_HEAD,
+                  caption=_CAPTION, caption_justify="left")
     for header in ("component", "tasks", "emitted", "executed", "acked", "failed",
                    "avg/s", "latency", "restarts"):
         table.add_column(header, justify="left" if header == "component" else "right", no_wrap=True)

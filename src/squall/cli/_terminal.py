@@ -33,4 +33,4 @@ def make_console(stream: IO[str]) -> Console:
     if is_interactive(stream):
         return Console(file=stream)
     return Console(file=stream, no_color=True, force_terminal=False, force_interactive=False,
-                   width=max(terminal_width(), 80), highlight=False, emoji=False)
+                   width=max(terminal_width(), 120), highlight=False, emoji=False)
