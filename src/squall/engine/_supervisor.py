@@ -250,8 +250,9 @@ class Supervisor:
         if stopping:
             return
         if give_up:
+            count = len(times) + 1
             self.failure = EngineError(
-                f"task {task} of component {plan.component!r} crashed {len(times) + 1} times within "
+                f"task {task} of component {plan.component!r} crashed {count} time{'s' if count > 1 else ''} within "
                 f"{self.restart_window:g}s (last: {crash.summary()}); fix the error (see {plan.log_path}) "
                 f"or raise {_conf.MAX_RESTARTS}"
             )

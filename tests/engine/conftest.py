@@ -1,0 +1,24 @@
+"""Fixtures of the engine tests: fast metrics, private run directories, no leftover processes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psutil
+import pytest
+
+
+@pytest.fixture
+def opts(tmp_path: Any) -> dict[str, Any]:
+    """Conf overrides that make runs quick and point the components at tmp_path."""
+    out = tmp_path / "out"
+    out.mkdir()
+    return {"test.dir": str(out), "squall.engine.metrics.interval.secs": 0.1}
+
+
+@pytest.fixture(autouse=True)
+def no_orphans():
+    """Every test must leave no child process behind."""
+    yield
+    children = psutil.Process().children(recursive=True)
+    assert not children, f"leftover processes: {children}"

@@ -1,0 +1,117 @@
+"""Crashed tasks are restarted with fresh state; their tuples are replayed; budgets end runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from squall import Grouping, Topology
+from squall.engine import run_local
+from squall.errors import EngineError
+from tests.engine.components import AlwaysCrash, CrashOnce, Numbers, ReliableNumbers, Relay, Sink, read, wait_for
+
+
+class Pipeline(Topology):
+    numbers = ReliableNumbers.spec()
+    relay = Relay.spec(inputs={numbers: Grouping.SHUFFLE}, par=2)
+    sink = Sink.spec(inputs=[relay])
+
+
+def test_sigkill_of_a_bolt_task_loses_nothing(opts, tmp_path):
+    out = opts["test.dir"]
+    options = dict(opts, **{"test.count": 300, "test.spout_delay": 0.003, "topology.message.timeout.secs": 2})
+    killed = []
+
+    def killer():
+        wait_for(lambda: len(read(out, "sink-sink")) >= 50, timeout=30)
+        victim = Pipeline.model.task_ids()["relay"][0]
+        pid = read(out, f"pid-relay-{victim}")[0]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = run_local(Pipeline, options=options, until_idle=True, idle_secs=1.0, log_dir=tmp_path / "r")
+    thread.join()
+    assert killed
+    assert sorted({r["n"] for r in read(out, "spout-ack")}) == list(range(300))
+    assert sorted({r["values"][0] for r in read(out, "sink-sink")}) == list(range(300))
+    crash = [c for c in result.crashes if c.component == "relay"]
+    assert len(crash) == 1 and crash[0].exit_code == -signal.SIGKILL and crash[0].restarted
+    assert len(read(out, f"pid-relay-{crash[0].task}")) == 2  # initialize ran again in the new process
+    assert result["relay"].restarts == 1
+
+
+class CrashPipeline(Topology):
+    numbers = ReliableNumbers.spec()
+    crashy = CrashOnce.spec(inputs=[numbers])
+    sink = Sink.spec(inputs=[crashy])
+
+
+def test_exception_crash_is_reported_restarted_and_replayed(opts, tmp_path):
+    out = opts["test.dir"]
+    options = dict(opts, **{"test.count": 40, "topology.message.timeout.secs": 1.5})
+    result = run_local(CrashPipeline, options=options, until_idle=True, idle_secs=1.0, log_dir=tmp_path / "r")
+    assert sorted({r["n"] for r in read(out, "spout-ack")}) == list(range(40))
+    assert sorted({r["values"][0] for r in read(out, "sink-sink")}) == list(range(40))
+    (crash,) = result.crashes
+    assert (crash.component, crash.exit_code, crash.restarted) == ("crashy", 1, True)
+    assert "ZeroDivisionError: boom at n=5" in crash.error
+    assert "boom at n=5" in crash.summary()
+    assert "ZeroDivisionError" in crash.log_file.read_text()
+
+
+class Broken(Topology):
+    numbers = Numbers.spec()
+    broken = AlwaysCrash.spec(inputs=[numbers])
+
+
+def test_a_task_that_keeps_crashing_ends_the_run_with_a_clear_error(opts, tmp_path):
+    options = dict(opts, **{"squall.engine.max.restarts": 2, "test.count": 10**9})
+    with pytest.raises(EngineError) as info:
+        run_local(Broken, options=options, time=30, log_dir=tmp_path / "r")
+    message = str(info.value)
+    assert "task 1 of component 'broken' crashed 3 times within 60s" in message
+    assert "RuntimeError: always broken" in message and "squall.engine.max.restarts" in message
+    assert len(info.value.result.crashes) == 3
+    assert info.value.result.stop_reason == "failed"
+
+
+class SpoutCrash(Topology):
+    numbers = ReliableNumbers.spec()
+    sink = Sink.spec(inputs=[numbers])
+
+
+def test_a_killed_spout_task_is_restarted(opts, tmp_path):
+    out = opts["test.dir"]
+    options = dict(opts, **{"test.count": 10_000_000, "test.spout_delay": 0.001})
+
+    def killer():
+        wait_for(lambda: len(read(out, "spout-ack")) >= 20, timeout=30)
+        pid = wait_for(lambda: _spout_pid(tmp_path / "r"))
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: len([c for c in result_box if c]) or _restarted(tmp_path / "r"))
+        stop.set()
+
+    stop = threading.Event()
+    result_box: list = []
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = run_local(SpoutCrash, options=options, stop_event=stop, log_dir=tmp_path / "r")
+    thread.join()
+    assert result.stop_reason == "stopped"
+    assert [(c.component, c.exit_code, c.restarted) for c in result.crashes] == [("numbers", -signal.SIGKILL, True)]
+
+
+def _spout_pid(run_dir):
+    for line in (run_dir / "engine.log").read_text().splitlines():
+        if "of 'numbers' (pid" in line:
+            return int(line.split("(pid ")[1].split(",")[0])
+    return None
+
+
+def _restarted(run_dir):
+    return "incarnation 1" in (run_dir / "engine.log").read_text()
