@@ -7,8 +7,9 @@ therefore writes one tiny script per component, ``squall_launch_<id>.py``, which
 hard-wires its component id and hands over to the shared ``squall_launcher.py``.
 That module reads ``squall-manifest.json`` (class path, serializer, Python version,
 import roots), puts ``resources/`` roots and ``resources/_vendor`` first on
-``sys.path`` and runs ``python -m squall.multilang --serializer S module:Class`` in-process. Nothing
-needs execute permission (unzipping loses it) and no argument parsing is involved.
+``sys.path`` and calls ``squall.multilang.run(class_path, serializer)``, the
+runtime's process entry point. Nothing needs execute permission (unzipping loses
+it) and no argument parsing is involved.
 """
 
 from __future__ import annotations
@@ -55,11 +56,9 @@ def main(component):
     vendor = os.path.join(HERE, "_vendor")
     extra = roots + ([vendor] if os.path.isdir(vendor) else [])
     sys.path[:] = extra + [p for p in sys.path if os.path.abspath(p or ".") not in extra]
-    import runpy
+    from squall.multilang import run
 
-    sys.argv = ["squall.multilang", "--serializer", manifest.get("serializer", "json"),
-                entry["class"]]
-    runpy.run_module("squall.multilang", run_name="__main__", alter_sys=True)
+    sys.exit(run(entry["class"], manifest.get("serializer", "json")))
 '''
 
 LAUNCH_TEMPLATE = '''\

@@ -20,12 +20,27 @@ PARTIAL_KEY_CLASS = "org.apache.storm.grouping.PartialKeyGrouping"
 JSON_SERIALIZER_CLASS = "org.apache.storm.multilang.JsonSerializer"
 SERIALIZER_KEY = "topology.multilang.serializer"
 
+# The classes Storm's multi-lang JSON reader turns nested lists/dicts into: tuples holding
+# them cannot cross worker JVMs unless Kryo knows them ("Class is not registered").
+# json-smart (shaded) from Storm 2.6 on, json-simple before; absent ones are skipped.
+JSON_VALUE_CLASSES = (
+    "org.apache.storm.shade.net.minidev.json.JSONObject",
+    "org.apache.storm.shade.net.minidev.json.JSONArray",
+    "org.json.simple.JSONObject",
+    "org.json.simple.JSONArray",
+)
+KRYO_REGISTER_KEY = "topology.kryo.register"
+# From Storm 2.6 the multi-lang JSON reader casts the "task" of a direct emit to Long
+# while json-smart yields Integer: every direct emit kills the worker.
+DIRECT_EMIT_BROKEN_SINCE = (2, 6)
+
 # squall's defaults on Storm (lowest precedence).
 DEFAULT_CONF: Mapping[str, Any] = {
     "topology.workers": 1,
     "topology.subprocess.timeout.secs": 30,
     "topology.message.timeout.secs": 30,
     "topology.max.spout.pending": 1000,
+    "topology.skip.missing.kryo.registrations": True,
 }
 
 
@@ -56,8 +71,22 @@ def topology_conf(
     if ackers is not None:
         conf["topology.acker.executors"] = ackers
     _check_serializer(conf, serializer)
+    conf[KRYO_REGISTER_KEY] = _with_json_classes(conf.get(KRYO_REGISTER_KEY))
     _check_json(conf, "topology conf")
     return conf
+
+
+def _with_json_classes(register: Any) -> list[Any]:
+    """Return ``topology.kryo.register`` with the multi-lang JSON value classes added."""
+    if register is None:
+        entries: list[Any] = []
+    elif isinstance(register, list):
+        entries = list(register)
+    else:
+        raise ConfigError(f"{KRYO_REGISTER_KEY} must be a list of class names or "
+                          f"{{class: serializer}} maps, got {register!r}")
+    named = {e if isinstance(e, str) else next(iter(e), None) for e in entries}
+    return entries + [c for c in JSON_VALUE_CLASSES if c not in named]
 
 
 def _check_serializer(conf: Mapping[str, Any], serializer: str) -> None:
@@ -136,12 +165,24 @@ def thrift_grouping(model: TopologyModel, comp: ComponentModel, inp: InputModel)
     return types.Grouping(**{kind: types.NullStruct()})
 
 
-def check_storm_support(model: TopologyModel) -> None:
+def check_storm_support(model: TopologyModel, storm_version: str | None = None) -> None:
     """Raise TopologyError for what Storm cannot run from multi-lang components.
 
     ``partial_key`` maps to Storm's ``PartialKeyGrouping()``, which can only be built
-    from Python without arguments and then keys on the stream's first field.
+    from Python without arguments and then keys on the stream's first field. Direct
+    streams cannot work on Storm >= 2.6 (``storm_version``, None: unknown, assumed
+    recent): its JSON multi-lang reader crashes the worker on every direct emit.
     """
+    if storm_version is None or _version_tuple(storm_version) >= DIRECT_EMIT_BROKEN_SINCE:
+        for comp in model.components.values():
+            for stream in comp.streams.values():
+                if stream.direct:
+                    raise TopologyError(
+                        f"component {comp.name!r} stream {stream.name!r} is direct, which Storm "
+                        f"{storm_version or '>= 2.6'} cannot run from Python: its multi-lang JSON "
+                        "reader crashes the worker on direct emits (ClassCastException Integer -> "
+                        "Long); route with Grouping.fields on a key field instead"
+                    )
     for comp in model.components.values():
         for inp in comp.inputs:
             if inp.grouping.kind != "partial_key":
@@ -154,3 +195,12 @@ def check_storm_support(model: TopologyModel) -> None:
                     f"({first[0] if first else 'none'!r}); put {inp.grouping.field_names[0]!r} "
                     "first in the source's outputs, or use Grouping.fields(...)"
                 )
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split("-", 1)[0].split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)

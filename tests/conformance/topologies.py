@@ -1,0 +1,188 @@
+"""Topologies every engine must run the same way: the conformance suite's subjects.
+
+Spouts emit a finite, known set of tuples (ids 0..N-1) and record acked ids; sinks
+append what they receive to files. Output goes to the directory named by the conf key
+``squall.test.out`` (set by each test), one file per task, one JSON record per line,
+so assertions read the same files whichever engine ran the topology.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from squall import BatchingBolt, Bolt, Grouping, ReliableSpout, Stream, Topology
+
+OUT_KEY = "squall.test.out"
+COUNT_KEY = "squall.test.count"
+WORDS = ["apple", "banana", "cherry", "damson", "elder", "fig", "grape", "hazel"]
+
+
+def record(component: Any, kind: str, **fields: Any) -> None:
+    """Append one JSON line to ``<out>/<kind>-<component>-<task>.jsonl``."""
+    out = component.conf[OUT_KEY]
+    path = os.path.join(out, f"{kind}-{component.component_name}-{component.task_id}.jsonl")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"task": component.task_id, **fields}) + "\n")
+
+
+class NumberedWords(ReliableSpout):
+    """Emit ``squall.test.count`` words with ids 0..N-1; record each acked id."""
+
+    outputs = ["word", "n"]
+    max_fails = 100
+
+    def initialize(self, conf, context):
+        self.total = int(conf.get(COUNT_KEY, 200))
+        self.next_n = 0
+
+    def next_tuple(self):
+        if self.next_n < self.total:
+            n = self.next_n
+            self.emit([WORDS[n % len(WORDS)], n], tup_id=n)
+            self.next_n += 1
+
+    def ack(self, tup_id):
+        super().ack(tup_id)
+        record(self, "acked", id=tup_id)
+
+
+class RecordingSink(Bolt):
+    """Record every tuple received: word, n, source stream and this task."""
+
+    def process(self, tup):
+        record(self, "seen", stream=tup.stream, source=tup.component, values=list(tup.values))
+
+
+class Passthrough(Bolt):
+    """Re-emit its input, and also every n divisible by 5 on the named stream 'fives'."""
+
+    outputs = ["word", "n", Stream(["n", "nested"], name="fives")]
+
+    def process(self, tup):
+        word, n = tup.values
+        self.emit([word, n])
+        if n % 5 == 0:
+            self.emit([n, {"n": n, "tags": [word, {"deep": [1, 2.5, None, True]}]}], stream="fives")
+
+
+class WordCount(Topology):
+    """Spout -> shuffle -> passthrough -> fields(word) -> sink; fives -> ALL -> sink2."""
+
+    words = NumberedWords.spec()
+    split = Passthrough.spec(inputs={words: Grouping.SHUFFLE}, par=2)
+    count = RecordingSink.spec(inputs={split: Grouping.fields("word")}, par=2)
+    fives = RecordingSink.spec(inputs={split["fives"]: Grouping.ALL}, par=2)
+
+
+class FlakyBolt(Bolt):
+    """Fail the first delivery of every id divisible by 3 (by recording it in a file)."""
+
+    def process(self, tup):
+        word, n = tup.values
+        marker = os.path.join(self.conf[OUT_KEY], f"failed-once-{n}")
+        if n % 3 == 0 and not os.path.exists(marker):
+            open(marker, "w").close()
+            raise ValueError(f"planned failure of {n}")
+        record(self, "seen", stream=tup.stream, source=tup.component, values=[word, n])
+
+
+class Replay(Topology):
+    """Tuples whose first try fails are replayed by the ReliableSpout until acked."""
+
+    words = NumberedWords.spec()
+    flaky = FlakyBolt.spec(inputs={words: Grouping.SHUFFLE}, par=1)
+
+
+class SlowBolt(Bolt):
+    """Sleep longer than the subprocess timeout in process(): heartbeats must keep it alive."""
+
+    def process(self, tup):
+        time.sleep(float(self.conf.get("squall.test.sleep", 8)))
+        record(self, "seen", stream=tup.stream, source=tup.component, values=list(tup.values))
+
+
+class TickCounter(Bolt):
+    """Record tick tuples; pass nothing on."""
+
+    def process_tick(self, tup):
+        record(self, "tick", stream=tup.stream, source=tup.component, values=[])
+
+    def process(self, tup):
+        pass
+
+
+class Ticks(Topology):
+    """A bolt with a 1 s tick frequency."""
+
+    words = NumberedWords.spec()
+    ticks = TickCounter.spec(inputs={words: Grouping.SHUFFLE},
+                             config={"topology.tick.tuple.freq.secs": 1})
+
+
+class WordBatches(BatchingBolt):
+    """Batch by word on ticks; record each batch's word and ids."""
+
+    ticks_between_batches = 1
+
+    def group_key(self, tup):
+        return tup.values.word
+
+    def process_batch(self, key, tups):
+        record(self, "batch", key=key, ids=[t.values.n for t in tups])
+
+
+class Batching(Topology):
+    """BatchingBolt grouped by word behind a fields grouping."""
+
+    words = NumberedWords.spec()
+    batches = WordBatches.spec(inputs={words: Grouping.fields("word")}, par=2)
+
+
+class GlobalAndNone(Topology):
+    """GLOBAL sends everything to the lowest task; NONE and LOCAL_OR_SHUFFLE spread."""
+
+    words = NumberedWords.spec()
+    glob = RecordingSink.spec(inputs={words: Grouping.GLOBAL}, par=2)
+    anyone = RecordingSink.spec(inputs={words: Grouping.NONE}, par=2)
+    local = RecordingSink.spec(inputs={words: Grouping.LOCAL_OR_SHUFFLE}, par=2)
+
+
+class DirectRouter(Bolt):
+    """Send each n to the sink task number ``n % tasks`` with a direct emit."""
+
+    outputs = [Stream(["word", "n"], name="routed", direct=True)]
+
+    def initialize(self, conf, context):
+        self.targets = context.component_tasks("sink")
+
+    def process(self, tup):
+        word, n = tup.values
+        self.emit([word, n], stream="routed", direct_task=self.targets[n % len(self.targets)])
+
+
+class Direct(Topology):
+    """Direct grouping: the router picks the sink task."""
+
+    words = NumberedWords.spec()
+    router = DirectRouter.spec(inputs={words: Grouping.SHUFFLE})
+    sink = RecordingSink.spec(inputs={router["routed"]: Grouping.DIRECT}, par=2)
+
+
+class PartialKey(Topology):
+    """partial_key on the stream's first field: each word reaches at most two tasks."""
+
+    words = NumberedWords.spec()
+    sink = RecordingSink.spec(inputs={words: Grouping.partial_key("word")}, par=3)
+
+
+class TwoWorkers(Topology):
+    """WordCount spread over two worker JVMs: nested values cross processes."""
+
+    config = {"topology.workers": 2}
+    words = NumberedWords.spec()
+    split = Passthrough.spec(inputs={words: Grouping.SHUFFLE}, par=2)
+    count = RecordingSink.spec(inputs={split: Grouping.fields("word")}, par=2)
+    fives = RecordingSink.spec(inputs={split["fives"]: Grouping.ALL}, par=2)
