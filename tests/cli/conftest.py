@@ -49,8 +49,13 @@ def clean_imports() -> Iterator[None]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder (the cwd) holding small_flow.py, with no squall.toml."""
-    (tmp_path / "small_flow.py").write_text(SMALL_TOPOLOGY)
-    monkeypatch.chdir(tmp_path)
+    """A project folder (the cwd) holding small_flow.py, with no squall.toml.
+
+    ``$SQUALL_CLUSTER_HOME`` points to a private folder next to it.
+    """
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "small_flow.py").write_text(SMALL_TOPOLOGY)
+    monkeypatch.chdir(root)
     monkeypatch.setenv("SQUALL_CLUSTER_HOME", str(tmp_path / "cluster"))
-    return tmp_path
+    return root

@@ -55,12 +55,17 @@ Example:
 """)
 @click.option("--storm-version", metavar="V", help="Apache Storm version (default: squall's tested one).")
 @_HOME
-def up(storm_version: str | None, home: Path | None) -> None:
-    """Start ZooKeeper, Nimbus, a Supervisor and the UI on 127.0.0.1 (no-op if running)."""
+@click.option("--exit-with-pid", type=click.IntRange(min=1), metavar="PID",
+              help="Stop the cluster when process PID ends (e.g. $$ in a CI script).")
+def up(storm_version: str | None, home: Path | None, exit_with_pid: int | None) -> None:
+    """Start ZooKeeper, Nimbus, a Supervisor and the UI on 127.0.0.1 (no-op if running).
+
+    The cluster keeps running after this command returns; stop it with `squall cluster down`.
+    """
     kwargs: dict[str, Any] = {"version": storm_version} if storm_version else {}
     with _progress() as report:
         dev = _dev_cluster(home, progress=report, **kwargs)
-        status = dev.up()
+        status = dev.up(exit_with_pid=exit_with_pid)
     _print_addresses(dev, status)
 
 
@@ -71,9 +76,8 @@ Example:
 @_HOME
 def down(home: Path | None) -> None:
     """Stop every process of the dev cluster, workers included."""
-    with _progress() as report:
-        dev = _dev_cluster(home, progress=report)
-        ended = dev.down()
+    dev = _dev_cluster(home)
+    ended = dev.down()
     if ended:
         click.echo(f"Dev cluster in {dev.home} stopped ({len(ended)} processes).")
     else:
