@@ -122,3 +122,10 @@ def test_cluster_down_without_cluster(tmp_path):
     result = invoke("cluster", "down", "--home", str(tmp_path / "none"))
     assert result.exit_code == 0
     assert result.output.endswith(f"No dev cluster was running in {(tmp_path / 'none').resolve()}.\n")
+
+
+def test_until_idle_is_for_the_embedded_engine(project):
+    result = invoke("run", "small_flow.py", "--engine", "storm", "--until-idle")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: --until-idle works on the embedded engine only; use -t with --engine storm")
