@@ -27,7 +27,7 @@ def test_encode_emit_has_need_task_ids_false():
 def test_thread_encoder_matches_encode():
     enc = S.encoder()
     msg = {"command": "ack", "id": "x", "b": b"\x00"}
-    assert enc(msg) == S.encode(msg) == msgpack.packb(msg, use_bin_type=True)
+    assert enc.encode(msg) == S.encode(msg) == msgpack.packb(msg, use_bin_type=True)
 
 
 def test_decode_concatenated_map_and_array():
@@ -59,3 +59,17 @@ def test_reserved_byte_is_a_protocol_error():
 def test_serializer_for_unknown_name():
     with pytest.raises(ConfigError, match="unknown multi-lang serializer 'xml'; use one of: json, msgpack"):
         serializer_for("xml")
+
+
+@pytest.mark.parametrize("ser", ["json", "msgpack"])
+@pytest.mark.parametrize("anchors", [("-61",), ["a", "b"], [7]])
+def test_fast_frames_equal_dict_encoding(ser, anchors):
+    s = serializer_for(ser)
+    enc = s.encoder()
+    values = ["dog", 1, 2.5, None, {"k": [1]}, True]
+    assert enc.anchored_emit(values, anchors) == s.encode(
+        {"command": "emit", "tuple": values, "anchors": list(anchors), "need_task_ids": False}
+    )
+    assert enc.ack("-61") == s.encode({"command": "ack", "id": "-61"})
+    assert enc.fail(12) == s.encode({"command": "fail", "id": 12})
+    assert enc.encode({"command": "sync"}) == s.encode({"command": "sync"})

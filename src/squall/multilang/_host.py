@@ -38,7 +38,8 @@ class MultilangHost:
         file_log: Optional[logging.Logger] = None,
     ) -> None:
         self._encode = serializer.encode  # thread-safe
-        self._main_encode = serializer.encoder()  # main thread only
+        self._fast = serializer.encoder()  # main thread only
+        self._main_encode = self._fast.encode
         self._main = writer.main_thread
         self._frames = writer.main_frames
         self._writer = writer
@@ -56,6 +57,19 @@ class MultilangHost:
         need_task_ids: bool,
     ) -> Optional[list[int]]:
         """Send an ``emit`` command; return task ids when ``need_task_ids``."""
+        if (
+            anchors
+            and not need_task_ids
+            and tup_id is None
+            and direct_task is None
+            and stream == DEFAULT_STREAM
+            and get_ident() == self._main
+        ):  # the hot path: an anchored bolt emit from process()
+            frames = self._frames
+            frames.append(self._fast.anchored_emit(values, anchors))
+            if len(frames) >= FLUSH_FRAMES:
+                self._writer.flush()
+            return None
         msg: dict[str, Any] = {"command": "emit", "tuple": values}
         if stream != DEFAULT_STREAM:
             msg["stream"] = stream
@@ -76,11 +90,20 @@ class MultilangHost:
 
     def ack(self, tup_id: Any) -> None:
         """Send ``ack`` for the input tuple ``tup_id``."""
-        self._send({"command": "ack", "id": tup_id})
+        if get_ident() == self._main:
+            frames = self._frames
+            frames.append(self._fast.ack(tup_id))
+            if len(frames) >= FLUSH_FRAMES:
+                self._writer.flush()
+        else:
+            self._writer.send_now(self._encode({"command": "ack", "id": tup_id}))
 
     def fail(self, tup_id: Any) -> None:
         """Send ``fail`` for the input tuple ``tup_id``."""
-        self._send({"command": "fail", "id": tup_id})
+        if get_ident() == self._main:
+            self._frames.append(self._fast.fail(tup_id))
+        else:
+            self._writer.send_now(self._encode({"command": "fail", "id": tup_id}))
 
     def log(self, message: str, level: int) -> None:
         """Send a ``log`` command at Storm ``level`` (0..4); copy it to the log file if any."""

@@ -11,7 +11,7 @@ b'{"pid":1234}\\nend\\n'
 """
 
 from squall.errors import ConfigError
-from squall.protocol._json import JsonDecoder, JsonSerializer
+from squall.protocol._json import JsonDecoder, JsonFrameEncoder, JsonSerializer
 from squall.protocol._messages import (
     DEFAULT_STREAM,
     HEARTBEAT_STREAM,
@@ -25,8 +25,8 @@ from squall.protocol._messages import (
     error_message,
     log_message,
 )
-from squall.protocol._msgpack import MsgpackDecoder, MsgpackSerializer
-from squall.protocol._serializer import Decoder, Serializer
+from squall.protocol._msgpack import MsgpackDecoder, MsgpackFrameEncoder, MsgpackSerializer
+from squall.protocol._serializer import Decoder, FrameEncoder, Serializer
 
 SERIALIZERS = ("json", "msgpack")
 
@@ -51,9 +51,12 @@ __all__ = [
     "SPOUT_COMMANDS",
     "SYNC",
     "Decoder",
+    "FrameEncoder",
     "JsonDecoder",
+    "JsonFrameEncoder",
     "JsonSerializer",
     "MsgpackDecoder",
+    "MsgpackFrameEncoder",
     "MsgpackSerializer",
     "Serializer",
     "bad_bolt_message",

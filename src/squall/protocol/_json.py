@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from squall.errors import ProtocolError
-from squall.protocol._serializer import Decoder, Serializer
+from squall.protocol._serializer import Decoder, FrameEncoder, Serializer
 
 TERMINATOR = b"\nend\n"
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -76,6 +76,30 @@ class JsonDecoder(Decoder):
         return len(self._tail)
 
 
+class JsonFrameEncoder(FrameEncoder):
+    """JSON frames for one thread, per-tuple commands assembled from constant pieces.
+
+    >>> JsonFrameEncoder(JsonSerializer().encode).ack("-61")
+    b'{"command":"ack","id":"-61"}\\nend\\n'
+    """
+
+    def anchored_emit(self, values: Any, anchors: Any) -> bytes:
+        """Return the default-stream anchored emit frame."""
+        dumps = orjson.dumps
+        return b"".join(
+            (b'{"command":"emit","tuple":', dumps(values, option=_OPTIONS), b',"anchors":', dumps(anchors),
+             b',"need_task_ids":false}\nend\n')
+        )
+
+    def ack(self, tup_id: Any) -> bytes:
+        """Return the ack frame."""
+        return b'{"command":"ack","id":' + orjson.dumps(tup_id) + b"}\nend\n"
+
+    def fail(self, tup_id: Any) -> bytes:
+        """Return the fail frame."""
+        return b'{"command":"fail","id":' + orjson.dumps(tup_id) + b"}\nend\n"
+
+
 class JsonSerializer(Serializer):
     """Storm's JSON framing, as ``org.apache.storm.multilang.JsonSerializer`` reads it.
 
@@ -96,6 +120,10 @@ class JsonSerializer(Serializer):
     def encode(self, message: Any) -> bytes:
         """Return one frame: ``<compact json>\\nend\\n``."""
         return orjson.dumps(message, option=_OPTIONS) + TERMINATOR
+
+    def encoder(self) -> JsonFrameEncoder:
+        """Return a fast frame encoder for one thread."""
+        return JsonFrameEncoder(self.encode)
 
     def decoder(self) -> JsonDecoder:
         """Return a decoder that splits frames at ``\\nend\\n``."""
