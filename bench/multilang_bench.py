@@ -94,14 +94,15 @@ def run_once(runtime: str, serializer: str, frames: bytes, n: int) -> tuple[floa
             def drain() -> None:
                 fd = proc.stdout.fileno()  # type: ignore[union-attr]
                 tail = b""
+                keep = len(marker) - 1
                 while state["acks"] < n:
                     data = os.read(fd, 1 << 20)
                     if not data:
                         break
                     state["bytes"] += len(data)
-                    chunk = tail + data
-                    state["acks"] += chunk.count(marker) - tail.count(marker)
-                    tail = chunk[-8:]
+                    # markers inside data, plus one straddling the previous chunk's end
+                    state["acks"] += data.count(marker) + (tail + data[:keep]).count(marker)
+                    tail = data[-keep:]
                 state["end"] = time.perf_counter()
 
             def pour() -> None:
