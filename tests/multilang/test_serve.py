@@ -43,3 +43,26 @@ def test_serve_raises_component_crashed(tmp_path):
 
 def test_load_component_class():
     assert load_component_class("tests.multilang.components:EchoBolt") is EchoBolt
+
+
+class Trickle(io.BytesIO):
+    """A stream that hands out at most ``size`` bytes per read, like a slow pipe."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        super().__init__(data)
+        self.size = size
+
+    def read1(self, n: int = -1) -> bytes:
+        return super().read1(self.size)
+
+
+@pytest.mark.parametrize("ser", ["json", "msgpack"])
+@pytest.mark.parametrize("size", [1, 5, 13, 64])
+def test_heartbeats_split_across_reads_never_reach_user_code(ser, size, tmp_path):
+    s = serializer_for(ser)
+    messages = [{"conf": {}, "context": context(), "pidDir": str(tmp_path)}]
+    messages += [heartbeat(), tup("1", "a"), heartbeat(), heartbeat(), tup("2", "b"), heartbeat()]
+    out = io.BytesIO()
+    serve(EchoBolt, ser, Trickle(b"".join(s.encode(m) for m in messages), size), out)  # EchoBolt fails on []
+    got = s.decode_all(out.getvalue())[1:]
+    assert sorted(m["command"] for m in got) == ["ack", "ack", "emit", "emit", "sync", "sync", "sync", "sync"]

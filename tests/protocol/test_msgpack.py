@@ -73,3 +73,10 @@ def test_fast_frames_equal_dict_encoding(ser, anchors):
     assert enc.ack("-61") == s.encode({"command": "ack", "id": "-61"})
     assert enc.fail(12) == s.encode({"command": "fail", "id": 12})
     assert enc.encode({"command": "sync"}) == s.encode({"command": "sync"})
+
+
+@pytest.mark.parametrize("ser", ["json", "msgpack"])
+def test_heartbeat_marker_is_in_every_encoded_heartbeat(ser):
+    s = serializer_for(ser)
+    frame = s.encode({"id": "-1", "comp": None, "stream": "__heartbeat", "task": -1, "tuple": []})
+    assert s.heartbeat_marker in frame

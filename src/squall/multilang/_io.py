@@ -19,6 +19,7 @@ from squall.errors import PeerGoneError, ProtocolError, SquallError
 from squall.protocol import HEARTBEAT_STREAM, Decoder, describe
 
 READ_CHUNK = 256 * 1024
+_ONLY_DICTS = {dict}
 FLUSH_FRAMES = 512
 
 
@@ -256,6 +257,7 @@ class InputReader:
         writer: FrameWriter,
         sync_frame: bytes,
         is_bolt: bool,
+        heartbeat_marker: bytes,
         on_end: Optional[Callable[[BaseException], None]] = None,
     ) -> None:
         self._read = read
@@ -265,13 +267,14 @@ class InputReader:
         self._writer = writer
         self._sync = sync_frame
         self._is_bolt = is_bolt
+        self._marker = heartbeat_marker
         self._on_end = on_end
         self._thread = threading.Thread(target=self._run, name="squall-multilang-reader", daemon=True)
 
     def start(self, first: list[Any]) -> None:
         """Start the thread; ``first`` are messages already decoded after the handshake."""
         if first:
-            batch = self._route(first)
+            batch = self._route_each(first)
             if batch:
                 self._inbox.put(batch)
         self._thread.start()
@@ -303,11 +306,26 @@ class InputReader:
                 raise PeerGoneError("Storm closed the component's stdin (EOF)")
             messages = feed(data)
             if messages:
-                batch = route(messages)
+                batch = route(messages, data)
                 if batch:
                     put(batch)
 
-    def _route(self, messages: list[Any]) -> list[Any]:
+    def _route(self, messages: list[Any], data: bytes) -> list[Any]:
+        """Answer heartbeats, deliver task ids, return the rest for the main thread.
+
+        Fast path: only the first message can have begun in an earlier chunk; every
+        other one lies inside ``data``, so if ``data`` holds no heartbeat marker and
+        every message is a dict there is nothing to take out.
+        """
+        first = messages[0]
+        if (
+            not (self._is_bolt and (self._marker in data or (type(first) is dict and first.get("stream") == HEARTBEAT_STREAM)))
+            and set(map(type, messages)) == _ONLY_DICTS
+        ):
+            return messages
+        return self._route_each(messages)
+
+    def _route_each(self, messages: list[Any]) -> list[Any]:
         batch: list[Any] = []
         append = batch.append
         is_bolt = self._is_bolt

@@ -135,7 +135,15 @@ class _Runtime:
         if self._router is not None:
             self._router.set_target(lambda line: host.log(line, INFO))
         reader = InputReader(
-            self._read, decoder, inbox, waiters, writer, self._ser.encode(SYNC), self._is_bolt, self._on_input_end
+            self._read,
+            decoder,
+            inbox,
+            waiters,
+            writer,
+            self._ser.encode(SYNC),
+            self._is_bolt,
+            self._ser.heartbeat_marker,
+            self._on_input_end,
         )
         reader.start(rest)
         self._host = host

@@ -29,51 +29,52 @@ class JsonDecoder(Decoder):
     [{'command': 'next', 'id': ''}, [3, 4]]
     """
 
-    __slots__ = ("_tail", "_scan")
+    __slots__ = ("_pending", "_last4", "_size")
 
     def __init__(self) -> None:
-        self._tail = bytearray()
-        self._scan = 0  # where to resume looking for the terminator in _tail
+        self._pending: list[bytes] = []  # chunks of an unfinished frame
+        self._last4 = b""  # their last 4 bytes: a terminator may straddle chunks
+        self._size = 0
 
     def feed(self, data: bytes) -> list[Any]:
         """Return the messages completed by ``data``; keep the unfinished tail."""
-        if self._tail:
-            self._tail += data
-            buf: Any = self._tail
-            start_scan = self._scan
+        if self._pending:
+            if TERMINATOR not in data and TERMINATOR not in self._last4 + data[:4]:
+                self._pending.append(data)  # still no end of frame: no copying, no parsing
+                self._size += len(data)
+                self._last4 = (self._last4 + data)[-4:]
+                return []
+            self._pending.append(data)
+            data = b"".join(self._pending)
+            self._pending = []
+        frames = data.split(TERMINATOR)
+        rest = frames.pop()
+        if rest:
+            self._pending = [rest]
+            self._size = len(rest)
+            self._last4 = rest[-4:]
         else:
-            buf = data
-            start_scan = 0
-        out: list[Any] = []
-        append = out.append
-        loads = orjson.loads
-        find = buf.find
-        start = 0
-        end = find(TERMINATOR, start_scan)
-        while end >= 0:
+            self._size = 0
+        try:
+            return list(map(orjson.loads, frames))
+        except orjson.JSONDecodeError:
+            raise self._error(frames) from None
+
+    @staticmethod
+    def _error(frames: list[bytes]) -> ProtocolError:
+        for frame in frames:
             try:
-                append(loads(buf[start:end]))
+                orjson.loads(frame)
             except orjson.JSONDecodeError as exc:
-                raise ProtocolError(
-                    f"malformed JSON frame {_preview(buf[start:end])}: {exc}; "
+                return ProtocolError(
+                    f"malformed JSON frame {_preview(frame)}: {exc}; "
                     "each message must be one JSON value followed by a line 'end'"
-                ) from None
-            start = end + 5
-            end = find(TERMINATOR, start)
-        rest = len(buf) - start
-        if rest == 0:
-            if self._tail:
-                self._tail = bytearray()
-        elif buf is self._tail:
-            del buf[:start]
-        else:
-            self._tail = bytearray(buf[start:])
-        self._scan = max(0, rest - 4)
-        return out
+                )
+        return ProtocolError("malformed JSON frame")  # unreachable: one frame failed above
 
     def buffered(self) -> int:
         """Return the number of bytes waiting for their ``end`` line."""
-        return len(self._tail)
+        return self._size
 
 
 class JsonFrameEncoder(FrameEncoder):
@@ -116,6 +117,7 @@ class JsonSerializer(Serializer):
     """
 
     name = "json"
+    heartbeat_marker = b'"__heartbeat"'
 
     def encode(self, message: Any) -> bytes:
         """Return one frame: ``<compact json>\\nend\\n``."""

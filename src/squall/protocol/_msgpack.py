@@ -92,6 +92,7 @@ class MsgpackSerializer(Serializer):
     """
 
     name = "msgpack"
+    heartbeat_marker = b"\xab__heartbeat"
 
     def encode(self, message: Any) -> bytes:
         """Return one frame: the msgpack encoding of ``message``."""

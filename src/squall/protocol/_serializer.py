@@ -55,6 +55,9 @@ class Serializer(abc.ABC):
 
     #: Name used on the command line and in config (``json``, ``msgpack``).
     name: str = ""
+    #: Bytes every encoded heartbeat tuple contains (its stream name, encoded), so a
+    #: reader can skip looking for heartbeats in chunks without them.
+    heartbeat_marker: bytes = b"__heartbeat"
 
     @abc.abstractmethod
     def encode(self, message: Any) -> bytes:
