@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from squall import BatchingBolt, Bolt, ReliableSpout, Spout, Stream
+from squall import BatchingBolt, Bolt, ReliableSpout, Spout, Stream, TicklessBatchingBolt
 
 
 class EchoBolt(Bolt):
@@ -183,3 +183,23 @@ class BadInitBolt(Bolt):
 
 class NotAComponent:
     """Not a Spout or Bolt."""
+
+
+class TicklessCrash(TicklessBatchingBolt):
+    """process_batch raises on the timer thread."""
+
+    outputs = ["word"]
+    secs_between_batches = 0.05
+
+    def process_batch(self, key, tups):
+        raise RuntimeError("batch broke")
+
+
+class TaskIdsSpout(Spout):
+    """Emit with need_task_ids and log the ids Storm returned."""
+
+    outputs = ["n"]
+
+    def next_tuple(self):
+        ids = self.emit([1], tup_id="x", need_task_ids=True)
+        self.log(f"ids {ids}")

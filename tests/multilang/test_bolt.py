@@ -176,3 +176,21 @@ def test_log_file_option(spawn, tmp_path):
     child.close_stdin()
     assert child.wait() == EXIT_PEER_GONE
     assert "INFO squall.multilang.file.echo.3: info msg" in path.read_text()
+
+
+def test_task_id_reply_behind_more_than_max_queued_tuples(spawn, tmp_path):
+    child = spawn("TaskIdsBolt")
+    child.handshake(tmp_path, conf={"squall.multilang.max_queued": 2},
+                    ctx=context(outputs={"default": ["word"], "ids": ["ids"]}))
+    child.send(tup("0", "a"))
+    assert child.recv()["need_task_ids"] is True
+    for i in range(1, 8):  # more tuples than the inbox holds, all before the reply
+        child.send(tup(str(i), "b"))
+    child.send([9])
+    assert child.recv()["tuple"] == [[9]]
+    assert child.recv() == {"command": "ack", "id": "0"}
+    for i in range(1, 8):
+        assert child.recv()["need_task_ids"] is True
+        child.send([i])
+        assert child.recv()["tuple"] == [[i]]
+        assert child.recv() == {"command": "ack", "id": str(i)}

@@ -137,3 +137,21 @@ def test_bad_component_path_exits_usage(children, target, expected):
     children.append(child)
     assert child.wait() == EXIT_USAGE
     assert expected in one_line(child.stderr())
+
+
+def test_bad_conf_value_exits_usage(spawn, tmp_path):
+    child = spawn("EchoBolt")
+    child.handshake(tmp_path, conf={"squall.multilang.max_queued": 0})
+    assert child.wait() == EXIT_USAGE
+    assert "conf 'squall.multilang.max_queued' must be a positive integer, got 0" in one_line(child.stderr())
+
+
+def test_exception_on_a_user_thread_stops_the_task(spawn, tmp_path):
+    child = spawn("TicklessCrash")
+    child.handshake(tmp_path)
+    child.send(tup("1", "a"))
+    got = child.recv_until(lambda m: m.get("command") == "error")
+    assert {"command": "fail", "id": "1"} in got
+    assert "RuntimeError: batch broke" in got[-1]["msg"]
+    assert child.wait() == EXIT_COMPONENT_CRASHED
+    assert "a thread of user code raised RuntimeError: batch broke" in one_line(child.stderr())

@@ -69,3 +69,13 @@ def test_acked_tuple_is_not_replayed(spawn, tmp_path):
     assert child.recv() == SYNC
     child.send({"command": "fail", "id": "a1"})
     assert child.recv() == SYNC
+
+
+def test_spout_emit_waits_for_its_task_ids(spawn, tmp_path):
+    child = spawn("TaskIdsSpout")
+    child.handshake(tmp_path, ctx=spout_context())
+    child.send({"command": "next", "id": ""})
+    assert child.recv() == {"command": "emit", "tuple": [1], "id": "x", "need_task_ids": True}
+    child.send([3, 4])
+    assert child.recv() == {"command": "log", "msg": "ids [3, 4]", "level": 2}
+    assert child.recv() == SYNC

@@ -24,7 +24,7 @@ from squall.multilang._exit import (
 from squall.multilang._loader import load_component_class
 from squall.multilang._logfile import log_file_path
 from squall.multilang._main import EXIT_GRACE_SECS, main, run
-from squall.multilang._runtime import DEFAULT_MAX_QUEUED, serve
+from squall.multilang._runtime import DEFAULT_MAX_QUEUED, MAX_QUEUED_KEY, serve
 
 __all__ = [
     "DEFAULT_MAX_QUEUED",
@@ -34,6 +34,7 @@ __all__ = [
     "EXIT_PEER_GONE",
     "EXIT_PROTOCOL",
     "EXIT_USAGE",
+    "MAX_QUEUED_KEY",
     "load_component_class",
     "log_file_path",
     "main",

@@ -6,7 +6,7 @@ import os
 from typing import Any, BinaryIO, Callable, Optional, Union
 
 from squall.api import INFO, Bolt, Component, TopologyContext, TupleFactory
-from squall.errors import ComponentCrashed, PeerGoneError, ProtocolError
+from squall.errors import ComponentCrashed, ConfigError, PeerGoneError, ProtocolError
 from squall.multilang._host import MultilangHost
 from squall.multilang._io import READ_CHUNK, FrameWriter, Inbox, InputReader, TaskIdWaiters, byte_sink, byte_source
 from squall.multilang._logfile import log_file_path, open_log_file
@@ -14,6 +14,10 @@ from squall.multilang._stdio import LineRouter, protocol_stdio
 from squall.protocol import SYNC, Serializer, bad_bolt_message, check_handshake, check_spout_command, serializer_for
 
 DEFAULT_MAX_QUEUED = 10_000
+#: Conf key overriding how many input messages may wait for user code (default 10000).
+#: Past it the reader stops reading, so Storm's backpressure engages; heartbeats are
+#: answered as long as fewer are queued (raise it for bolts whose process() is slow).
+MAX_QUEUED_KEY = "squall.multilang.max_queued"
 
 
 def serve(
@@ -35,8 +39,9 @@ def serve(
 
     Returns when the input ends cleanly (EOF). Raises ``ProtocolError`` on
     malformed input, ``ComponentCrashed`` when user code raised (after ``error``
-    and ``log`` were sent and the current tuple failed). At most ``max_queued``
-    messages are read ahead of user code. ``on_input_end`` is called on the reader
+    and ``log`` were sent and the current tuple failed), ``ConfigError`` for a bad
+    ``squall.*`` conf value. At most ``max_queued`` messages (conf
+    ``squall.multilang.max_queued`` overrides it) are read ahead of user code. ``on_input_end`` is called on the reader
     thread when input ends (EOF or garbage), even while user code still runs.
 
     Example (what the Storm launcher does after fixing ``sys.path``)::
@@ -129,7 +134,10 @@ class _Runtime:
         writer = self._writer
         holder: list[Inbox] = []
         waiters = TaskIdWaiters(writer, on_register=lambda: holder[0].wake())
-        inbox = Inbox(self._max_queued, before_wait=writer.flush, may_block=lambda: not waiters.pending())
+        max_queued = conf.get(MAX_QUEUED_KEY, self._max_queued)
+        if not isinstance(max_queued, int) or isinstance(max_queued, bool) or max_queued < 1:
+            raise ConfigError(f"conf {MAX_QUEUED_KEY!r} must be a positive integer, got {max_queued!r}")
+        inbox = Inbox(max_queued, before_wait=writer.flush, may_block=lambda: not waiters.pending())
         holder.append(inbox)
         host = MultilangHost(self._ser, writer, waiters, on_fatal=inbox.abort, file_log=file_log)
         if self._router is not None:
