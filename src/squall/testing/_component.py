@@ -74,7 +74,7 @@ class _Harness:
         task_id: int = 1,
         sources: Optional[SourcesDeclaration] = None,
     ) -> None:
-        instance = component() if isinstance(component, type) else component
+        instance: Component = component() if isinstance(component, type) else component
         if not isinstance(instance, self._expected_kind):
             raise TypeError(
                 f"{type(self).__name__}({type(instance).__name__}): expected a "

@@ -68,10 +68,11 @@ class _TapHost:
 def _recording_class(cls: type, record_dir: str) -> type:
     """Return a subclass of ``cls`` whose tasks record what they do to ``record_dir``."""
 
-    def _squall_prepare(self: Component, host: Any, conf: Any, context: Any) -> None:
+    def _squall_prepare(self: Any, host: Any, conf: Any, context: Any) -> None:
         path = Path(record_dir) / f"{context.component_id}-{context.task_id}-{os.getpid()}.jsonl"
-        self._squall_recorder = _Recorder(path)  # type: ignore[attr-defined]
-        cls._squall_prepare(self, _TapHost(host, self._squall_recorder, context.component_id), conf, context)
+        self._squall_recorder = _Recorder(path)
+        base: Any = cls
+        base._squall_prepare(self, _TapHost(host, self._squall_recorder, context.component_id), conf, context)
 
     namespace: dict[str, Any] = {
         "__module__": cls.__module__,
@@ -88,6 +89,13 @@ def _recording_class(cls: type, record_dir: str) -> type:
             cls.fail(self, tup_id)
 
         namespace.update(ack=ack, fail=fail)
+    else:
+        def emit(self: Any, *args: Any, **kwargs: Any) -> Any:
+            # Defined here so engines keep routing emits through the (wrapped) host
+            # instead of a fast path that bypasses it.
+            return cls.emit(self, *args, **kwargs)
+
+        namespace["emit"] = emit
     return type(cls.__name__, (cls,), namespace)
 
 

@@ -179,7 +179,7 @@ def render_svg(model: TopologyModel) -> str:
     tallest = max((len(col) for col in columns), default=0)
     height = _PAD * 2 + 30 + max(tallest * (_NODE_H + _GAP_Y) - _GAP_Y, 0)
     pos: dict[str, tuple[float, float]] = {}
-    x = _PAD
+    x: float = _PAD
     for col, w in zip(columns, col_w):
         col_h = len(col) * (_NODE_H + _GAP_Y) - _GAP_Y
         y = 30 + _PAD + (height - 30 - 2 * _PAD - col_h) / 2
