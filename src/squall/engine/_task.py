@@ -418,6 +418,8 @@ class TaskHost:
                         self.lock.release()
                         try:
                             self.ack(tup_id)
+                        except Exception as exc:
+                            self._user_error(exc, f"while processing {tup!r}")
                         finally:
                             self.lock.acquire()
                         continue
