@@ -17,7 +17,6 @@ class LineRouter:
 
     def __init__(self) -> None:
         self._target: Optional[LineSink] = None
-        self._lock = threading.Lock()
 
     def set_target(self, target: Optional[LineSink]) -> None:
         """Route subsequent lines to ``target`` (None: back to stderr)."""
@@ -25,10 +24,10 @@ class LineRouter:
 
     def __call__(self, line: str) -> None:
         target = self._target
-        if target is None:
-            sys.__stderr__.write(line + "\n") if sys.__stderr__ else None
-            return
-        target(line)
+        if target is not None:
+            target(line)
+        elif sys.__stderr__ is not None:
+            sys.__stderr__.write(line + "\n")
 
 
 class _LogStdout(io.TextIOBase):
