@@ -93,7 +93,8 @@ def _recording_class(cls: type, record_dir: str) -> type:
         def emit(self: Any, *args: Any, **kwargs: Any) -> Any:
             # Defined here so engines keep routing emits through the (wrapped) host
             # instead of a fast path that bypasses it.
-            return cls.emit(self, *args, **kwargs)
+            base: Any = cls
+            return base.emit(self, *args, **kwargs)
 
         namespace["emit"] = emit
     return type(cls.__name__, (cls,), namespace)
