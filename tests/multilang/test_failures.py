@@ -72,7 +72,8 @@ def test_garbage_after_handshake_exits_with_one_line(children, tmp_path, ser, da
     children.append(child)
     child.handshake(tmp_path)
     child.send_bytes(data)
-    child.close_stdin()
+    if "ended inside" in message:
+        child.close_stdin()  # a cut frame shows only at EOF; other garbage ends the process by itself
     assert child.wait() == EXIT_PROTOCOL
     line = one_line(child.stderr())
     assert line.startswith("squall.multilang: protocol error: ") and message in line
