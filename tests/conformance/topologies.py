@@ -78,7 +78,12 @@ class WordCount(Topology):
 
 
 class FlakyBolt(Bolt):
-    """Fail the first delivery of every id divisible by 3 (by recording it in a file)."""
+    """Fail the first delivery of every id divisible by 3 (by recording it in a file).
+
+    The exception is reported and the input failed (auto_fail); the task goes on.
+    """
+
+    exit_on_exception = False
 
     def process(self, tup):
         word, n = tup.values
@@ -186,3 +191,52 @@ class TwoWorkers(Topology):
     split = Passthrough.spec(inputs={words: Grouping.SHUFFLE}, par=2)
     count = RecordingSink.spec(inputs={split: Grouping.fields("word")}, par=2)
     fives = RecordingSink.spec(inputs={split["fives"]: Grouping.ALL}, par=2)
+
+
+class PacedSink(Bolt):
+    """Record each tuple after sleeping ``squall.test.pace`` seconds, and where orjson
+    and squall were imported from (to prove what a Storm jar's launcher set up)."""
+
+    def initialize(self, conf, context):
+        import sys
+
+        self.pace = float(conf.get("squall.test.pace", 0.05))
+        orjson = sys.modules.get("orjson")
+        record(self, "probe", orjson=getattr(orjson, "__file__", None),
+               squall=sys.modules["squall"].__file__, executable=sys.executable)
+
+    def process(self, tup):
+        time.sleep(self.pace)
+        record(self, "seen", stream=tup.stream, source=tup.component, values=list(tup.values))
+
+
+class Paced(Topology):
+    """A slow sink, so a run lasts long enough to be disturbed."""
+
+    words = NumberedWords.spec()
+    sink = PacedSink.spec(inputs={words: Grouping.SHUFFLE})
+
+
+class Slow(Topology):
+    """process() sleeps longer than the subprocess timeout."""
+
+    config = {"topology.subprocess.timeout.secs": 5}
+    words = NumberedWords.spec()
+    slow = SlowBolt.spec(inputs={words: Grouping.SHUFFLE})
+
+
+class LevelLogger(Bolt):
+    """Log one marker line per level for every tuple, through self.log and self.logger."""
+
+    def process(self, tup):
+        n = tup.values[1]
+        for level in ("trace", "debug", "info", "warn", "error"):
+            self.log(f"squall-level-marker {level} {n}", level=level)
+        self.logger.warning("squall-logger-marker warning %s", n)
+
+
+class Levels(Topology):
+    """Log lines at every level."""
+
+    words = NumberedWords.spec()
+    logger = LevelLogger.spec(inputs={words: Grouping.SHUFFLE})
