@@ -15,7 +15,7 @@ from collections import deque
 from threading import get_ident
 from typing import Any, BinaryIO, Callable, Optional
 
-from squall.errors import PeerGoneError, ProtocolError, SquallError
+from squall.errors import PeerGoneError, ProtocolError
 from squall.protocol import HEARTBEAT_STREAM, Decoder, describe
 
 READ_CHUNK = 256 * 1024
@@ -283,9 +283,7 @@ class InputReader:
         error: BaseException
         try:
             self._loop()
-        except SquallError as exc:
-            error = exc
-        except BaseException as exc:  # a squall bug: end the main loop with it, never hang
+        except BaseException as exc:  # EOF, garbage, or a squall bug: hand it to the main thread
             error = exc
         self._waiters.close(error)
         self._inbox.end(error)
@@ -317,11 +315,11 @@ class InputReader:
         other one lies inside ``data``, so if ``data`` holds no heartbeat marker and
         every message is a dict there is nothing to take out.
         """
-        first = messages[0]
-        if (
-            not (self._is_bolt and (self._marker in data or (type(first) is dict and first.get("stream") == HEARTBEAT_STREAM)))
-            and set(map(type, messages)) == _ONLY_DICTS
-        ):
+        if self._is_bolt:
+            first = messages[0]
+            if self._marker in data or (type(first) is dict and first.get("stream") == HEARTBEAT_STREAM):
+                return self._route_each(messages)
+        if set(map(type, messages)) == _ONLY_DICTS:
             return messages
         return self._route_each(messages)
 
