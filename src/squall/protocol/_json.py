@@ -23,7 +23,8 @@ class JsonDecoder(Decoder):
 
     Storm writes ``<json>\\nend\\n``; a frame may span several lines (they are
     joined with ``\\n``, which JSON treats as whitespace), so the frame is simply
-    every byte before ``\\nend\\n``.
+    every byte before ``\\nend\\n``. Storm's JsonSerializer always writes ``\\n``
+    (never CRLF) and compact json-smart text; any JSON whitespace is accepted.
 
     >>> JsonDecoder().feed(b'{"command":"next","id":""}\\nend\\n[3,4]\\nend\\n{"comm')
     [{'command': 'next', 'id': ''}, [3, 4]]
