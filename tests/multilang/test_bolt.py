@@ -194,3 +194,16 @@ def test_task_id_reply_behind_more_than_max_queued_tuples(spawn, tmp_path):
         child.send([i])
         assert child.recv()["tuple"] == [[i]]
         assert child.recv() == {"command": "ack", "id": str(i)}
+
+
+def test_no_orphan_when_storm_goes_away_during_a_stuck_process(spawn, tmp_path):
+    gate = tmp_path / "gate"
+    gate.write_text("never removed")
+    child = spawn("WaitingBolt", "--exit-grace", "0.2")
+    child.handshake(tmp_path)
+    child.send(tup("1", str(gate)))
+    child.send(heartbeat())
+    assert child.recv() == {"command": "sync"}  # process() is now stuck on the gate
+    child.close_stdin()
+    assert child.wait() == EXIT_PEER_GONE
+    assert gate.exists()

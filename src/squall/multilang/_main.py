@@ -26,8 +26,8 @@ from squall.protocol import SERIALIZERS
 EXIT_GRACE_SECS = 5.0
 
 
-def _exit_later(code: int) -> None:
-    timer = threading.Timer(EXIT_GRACE_SECS, os._exit, (code,))
+def _exit_later(code: int, grace: float) -> None:
+    timer = threading.Timer(grace, os._exit, (code,))
     timer.daemon = True
     timer.start()
 
@@ -38,12 +38,13 @@ def run(
     *,
     log_file: Optional[str] = None,
     stderr: Optional[TextIO] = None,
+    exit_grace: float = EXIT_GRACE_SECS,
 ) -> int:
     """Serve ``component`` on this process's stdin/stdout and return the exit code.
 
     For process entry points only (it takes over fds 0 and 1). Failures are
     written to ``stderr`` as one line ``squall.multilang: <what and fix>``. If user
-    code is still running ``EXIT_GRACE_SECS`` after the input ended, the process
+    code is still running ``exit_grace`` seconds after the input ended, the process
     exits anyway: no orphan outlives its Storm worker.
 
     Example (a launcher script)::
@@ -63,7 +64,9 @@ def run(
             cls,
             serializer,
             log_file=log_file,
-            on_input_end=lambda e: _exit_later(EXIT_PEER_GONE if isinstance(e, PeerGoneError) else EXIT_PROTOCOL),
+            on_input_end=lambda e: _exit_later(
+                EXIT_PEER_GONE if isinstance(e, PeerGoneError) else EXIT_PROTOCOL, exit_grace
+            ),
         )
     except ConfigError as exc:
         return fail(EXIT_USAGE, str(exc))
@@ -79,15 +82,22 @@ def run(
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Parse ``argv`` (``[--serializer json|msgpack] [--log-file PATH] module:Class``) and run."""
+    """Parse ``argv`` (``[--serializer json|msgpack] [--log-file PATH] [--exit-grace SECS] module:Class``) and run."""
     parser = argparse.ArgumentParser(
         prog="python -m squall.multilang",
         description="Host one squall spout or bolt as an Apache Storm multi-lang subprocess.",
     )
     parser.add_argument("--serializer", choices=SERIALIZERS, default="json", help="wire format (default: json)")
-    parser.add_argument("--log-file", default=None, help="also log to this rotating file")
+    parser.add_argument("--log-file", default=None, metavar="PATH", help="also log to this rotating file")
+    parser.add_argument(
+        "--exit-grace",
+        type=float,
+        default=EXIT_GRACE_SECS,
+        metavar="SECS",
+        help=f"exit this long after stdin ends even if user code still runs (default {EXIT_GRACE_SECS:g})",
+    )
     parser.add_argument("component", help="the component class, as module:Class")
     args = parser.parse_args(argv)
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
-    return run(args.component, args.serializer, log_file=args.log_file)
+    return run(args.component, args.serializer, log_file=args.log_file, exit_grace=args.exit_grace)
