@@ -56,8 +56,8 @@ def tail(
     >>> for line in tail("WordCount", StormEnv.dev_cluster(), lines=5):  # doctest: +SKIP
     ...     print(line)
     """
-    topo = require_topology(env, name)
     _log_root(env)
+    topo = require_topology(env, name)
     regex = re.compile(pattern) if pattern else None
     offsets: dict[Path, int] = {}
     for path in worker_logs(env, topo.id):

@@ -116,9 +116,9 @@ def storm_topology(model: TopologyModel, python: str, scripts: Mapping[str, str]
     """Return the Thrift ``StormTopology`` for ``model``.
 
     ``python`` is the interpreter command on the workers; ``scripts`` maps each
-    component id to its launcher file in the jar's ``resources/``.
+    component id to its launcher file in the jar's ``resources/``. Call
+    :func:`check_storm_support` first (``submit`` does, with the cluster's version).
     """
-    check_storm_support(model)
     types = storm_thrift()
     spouts, bolts = {}, {}
     for comp in model.components.values():

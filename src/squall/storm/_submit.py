@@ -57,7 +57,8 @@ def submit(
     conf > ``env.options`` > squall's defaults. ``force`` kills a running topology
     of the same name first and waits until Nimbus forgets it; without it a running
     namesake raises TopologyAlreadyRunning before anything is built. ``wait``
-    blocks until every executor of every component runs. ``project_root`` is the
+    blocks until every task of every component has started (ignored with
+    ``inactive``: Storm opens spouts and prepares bolts only once activated). ``project_root`` is the
     folder to pack (default: the folder the first component's module is imported
     from). Progress messages go to ``progress``.
 
@@ -97,8 +98,10 @@ def submit(
     submitted = find_topology(env, name)
     if submitted is None:
         raise ClusterError(f"Nimbus accepted '{name}' but does not list it; check the Nimbus log")
-    if wait:
-        say(f"waiting for every executor of '{name}' to start")
+    if wait and inactive:
+        say("not waiting: an inactive topology's tasks start when it is activated")
+    elif wait:
+        say(f"waiting for every task of '{name}' to start")
         wait_until_running(model, env, submitted.id)
     result = Submitted(name, submitted.id, conf, jar_bytes, time.monotonic() - started)
     say(f"submitted '{name}' as {submitted.id} in {result.seconds:.1f}s")
