@@ -1,0 +1,62 @@
+"""Run a jar's launcher as Storm would (cwd resources/, argv [python, script]) over pipes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from squall.storm import build_jar
+from tests.storm._project import make_project
+
+
+def _unpack(tmp_path: Path, **kwargs) -> Path:
+    root = tmp_path / "proj"
+    _, module = make_project(root)
+    jar = build_jar(module.Demo.model, root, tmp_path / "demo.jar", vendor=False, **kwargs)
+    dest = tmp_path / "stormdist"
+    with zipfile.ZipFile(jar) as zf:
+        zf.extractall(dest)
+    return dest / "resources"
+
+
+def _start(resources: Path, script: str) -> subprocess.Popen:
+    # Like Storm: exactly [python, script], cwd resources/, no PYTHONPATH help.
+    env = {"PATH": "/usr/bin:/bin"}
+    return subprocess.Popen([sys.executable, script], cwd=resources, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_launcher_answers_the_handshake_of_its_component(tmp_path):
+    resources = _unpack(tmp_path)
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    context = {"taskid": 3, "componentid": "upper", "task->component": {"3": "upper"},
+               "stream->outputfields": {"default": ["word"]}, "source->stream->fields": {}}
+    proc = _start(resources, "squall_launch_upper.py")
+    try:
+        handshake = json.dumps({"pidDir": str(pid_dir), "conf": {}, "context": context})
+        proc.stdin.write(f"{handshake}\nend\n".encode())
+        proc.stdin.flush()
+        reply = json.loads(proc.stdout.readline())
+        assert reply == {"pid": proc.pid}
+        assert (pid_dir / str(proc.pid)).exists()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_launcher_refuses_an_interpreter_of_another_python_version(tmp_path):
+    resources = _unpack(tmp_path)
+    manifest_path = resources / "squall-manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["python"] = "2.7"
+    manifest_path.write_text(json.dumps(manifest))
+    proc = _start(resources, "squall_launch_upper.py")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert b"squall launcher: the jar vendors wheels for Python 2.7" in err
