@@ -62,14 +62,14 @@ def tail(
     offsets: dict[Path, int] = {}
     for path in worker_logs(env, topo.id):
         last: deque[str] = deque(maxlen=lines)
-        offsets[path] = _read_new(path, 0, lambda line, q=last: q.append(line), regex)
+        offsets[path] = _read_new(path, 0, last.append, regex)
         yield from (f"[{path.parent.name}] {line}" for line in last)
     while follow and not (stop is not None and stop()):
         fresh: list[str] = []
         for path in worker_logs(env, topo.id):
-            prefix = f"[{path.parent.name}] "
-            offsets[path] = _read_new(path, offsets.get(path, 0),
-                                      lambda line, p=prefix: fresh.append(p + line), regex)
+            found: list[str] = []
+            offsets[path] = _read_new(path, offsets.get(path, 0), found.append, regex)
+            fresh += [f"[{path.parent.name}] {line}" for line in found]
         yield from fresh
         if not fresh:
             time.sleep(_FOLLOW_POLL_SECS)
