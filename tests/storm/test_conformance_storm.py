@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.storm, pytest.mark.slow]
 
 @pytest.fixture()
 def storm_env(storm_cluster: DevCluster) -> StormEnv:
-    return StormEnv.dev_cluster(storm_cluster.home)
+    return storm_cluster.storm_env()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -29,7 +29,7 @@ TIMEOUT = 120.0
 
 @pytest.fixture()
 def storm_env(storm_cluster: DevCluster) -> StormEnv:
-    return StormEnv.dev_cluster(storm_cluster.home)
+    return storm_cluster.storm_env()
 
 
 @pytest.fixture()

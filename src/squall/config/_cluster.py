@@ -69,7 +69,9 @@ def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
         extra["log_dir"] = env.log_dir
     options = env.storm_options()
     if env.uses_dev_cluster:
-        return StormEnv.dev_cluster(home=cluster_home, options=options, **extra)
+        from squall.devcluster import DevCluster
+
+        return DevCluster(home=cluster_home).storm_env(options=options, **extra)
     address = storm_address(env, cluster_home)
     return StormEnv(name=env.name, nimbus_host=address.nimbus_host, nimbus_port=address.nimbus_port,
                     ui_url=address.ui, options=options, **extra)  # type: ignore[arg-type]

@@ -10,8 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psutil
+
+if TYPE_CHECKING:
+    from squall.storm import StormEnv
 
 from squall.devcluster._config import DEFAULT_SLOTS, LOOPBACK, ClusterPorts, pick_ports
 from squall.devcluster._layout import StormHome, lay_out_home
@@ -300,6 +304,29 @@ class DevCluster:
         return [p for p in cluster_processes([], self.storm_home) if p.pid not in skip]
 
     # -- status -----------------------------------------------------------------------
+
+    def storm_env(self, **overrides: Any) -> "StormEnv":
+        """Return the submission target for this running cluster (raises ClusterError if down).
+
+        On the dev cluster, workers run this very interpreter, so nothing is vendored by
+        default. ``overrides`` are further :class:`squall.storm.StormEnv` fields.
+
+        >>> env = DevCluster().storm_env()            # doctest: +SKIP
+        """
+        from squall.storm import StormEnv
+
+        status = self.status()
+        if status.ports is None or not status.running:
+            raise ClusterError(f"no running dev cluster in {self.home}: start one with `squall cluster up`")
+        values: dict[str, Any] = {
+            "name": "local",
+            "nimbus_port": status.ports.nimbus,
+            "ui_url": f"http://127.0.0.1:{status.ports.ui}" if "ui" in status.daemons else None,
+            "log_dir": self.log_dir,
+            "local": True,
+        }
+        values.update(overrides)
+        return StormEnv(**values)
 
     def status(self) -> ClusterStatus:
         """Return what of this cluster runs now (reads the state file and the process table)."""

@@ -7,7 +7,7 @@ rebalance, read per-component stats from Nimbus and tail worker logs. Nothing
 here prints: progress goes to callbacks, failures raise ``squall.errors``.
 
 >>> from squall.storm import StormEnv, submit, kill     # doctest: +SKIP
->>> env = StormEnv.dev_cluster()                          # doctest: +SKIP
+>>> env = DevCluster().storm_env()                          # doctest: +SKIP
 >>> submit(WordCount.model, env, force=True, wait=True)   # doctest: +SKIP
 >>> kill("WordCount", env, wait_secs=0)                   # doctest: +SKIP
 """

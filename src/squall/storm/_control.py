@@ -34,7 +34,7 @@ def nimbus(env: StormEnv) -> NimbusClient:
 def list_topologies(env: StormEnv) -> list[TopologyStatus]:
     """Return every topology alive on ``env``'s cluster, sorted by name.
 
-    >>> [t.name for t in list_topologies(StormEnv.dev_cluster())]   # doctest: +SKIP
+    >>> [t.name for t in list_topologies(DevCluster().storm_env())]   # doctest: +SKIP
     ['WordCount']
     """
     with nimbus(env) as client:

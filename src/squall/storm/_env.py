@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from squall.errors import ClusterError
 
 
 @dataclass(frozen=True)
@@ -53,26 +52,3 @@ class StormEnv:
         if self.vendor is not None:
             return self.vendor
         return self.python is None and not self.local
-
-    @classmethod
-    def dev_cluster(cls, home: Path | str | None = None, **overrides: Any) -> "StormEnv":
-        """Return the env of the local dev cluster recorded in ``home`` (must be running).
-
-        On it, workers run this very interpreter, so nothing is vendored by default.
-        """
-        from squall.devcluster import DevCluster
-
-        cluster = DevCluster(home=home)
-        status = cluster.status()
-        if status.ports is None or not status.running:
-            raise ClusterError(f"no running dev cluster in {cluster.home}: start one with "
-                               "`squall cluster up`")
-        values: dict[str, Any] = {
-            "name": "local",
-            "nimbus_port": status.ports.nimbus,
-            "ui_url": f"http://127.0.0.1:{status.ports.ui}" if "ui" in status.daemons else None,
-            "log_dir": cluster.log_dir,
-            "local": True,
-        }
-        values.update(overrides)
-        return cls(**values)

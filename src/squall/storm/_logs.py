@@ -53,7 +53,7 @@ def tail(
     ``pattern`` keeps only lines matching that regular expression. Lines are
     prefixed with the worker port: ``[6700] 2024-...``.
 
-    >>> for line in tail("WordCount", StormEnv.dev_cluster(), lines=5):  # doctest: +SKIP
+    >>> for line in tail("WordCount", DevCluster().storm_env(), lines=5):  # doctest: +SKIP
     ...     print(line)
     """
     _log_root(env)

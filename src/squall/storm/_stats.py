@@ -97,7 +97,7 @@ def stats(name: str, env: StormEnv, component: str | None = None,
     Raises TopologyNotRunning when no such topology runs, and NimbusError when the
     topology has no component called ``component``.
 
-    >>> stats("WordCount", StormEnv.dev_cluster()).components["count"].acked  # doctest: +SKIP
+    >>> stats("WordCount", DevCluster().storm_env()).components["count"].acked  # doctest: +SKIP
     1200
     """
     topo = require_topology(env, name)

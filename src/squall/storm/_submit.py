@@ -62,7 +62,7 @@ def submit(
     folder to pack (default: the folder the first component's module is imported
     from). Progress messages go to ``progress``.
 
-    >>> submit(WordCount.model, StormEnv.dev_cluster(), force=True)   # doctest: +SKIP
+    >>> submit(WordCount.model, DevCluster().storm_env(), force=True)   # doctest: +SKIP
     Submitted(name='WordCount', id='WordCount-1-1700000000', ...)
     """
     say = progress or (lambda _msg: None)
