@@ -1,0 +1,47 @@
+"""The package keeps its shape: layers, a documented public API, types."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import squall
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_layers_import_only_downwards():
+    lint = shutil.which("lint-imports")
+    assert lint, "import-linter is a test dependency: pip install -e '.[test]'"
+    done = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_mypy_passes():
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("name", squall.__all__)
+def test_public_names_are_exported_once_and_documented(name):
+    obj = getattr(squall, name)
+    assert squall.__all__.count(name) == 1
+    if name == "__version__":
+        assert isinstance(obj, str)
+        return
+    assert inspect.getdoc(obj), f"squall.{name} has no docstring"
+
+
+def test_nothing_imports_the_cli():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "src" / "squall").rglob("*.py")
+        if "cli" not in path.relative_to(ROOT / "src" / "squall").parts
+        and "squall.cli" in path.read_text()
+    ]
+    assert offenders == []
