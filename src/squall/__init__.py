@@ -27,6 +27,7 @@ from squall.api import (
     TopologyContext,
     Tuple,
 )
+from squall.engine import RunResult, run_local
 from squall.errors import SquallError, TopologyError
 from squall.topology import Grouping, Stream, Topology, TopologyModel
 
@@ -36,6 +37,7 @@ __all__ = [
     "Component",
     "Grouping",
     "ReliableSpout",
+    "RunResult",
     "SquallError",
     "Spout",
     "Stream",
@@ -46,4 +48,5 @@ __all__ = [
     "TopologyError",
     "Tuple",
     "__version__",
+    "run_local",
 ]
