@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar, Iterable, Optional, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Optional, Sequence
 
 from squall.api._component import Component
-from squall.api._tuple import Tuple
+from squall.api._tuple import TICK_COMPONENT, TICK_STREAM, Tuple
 from squall.topology import BOLT, DEFAULT_STREAM
+
+_get_ident = threading.get_ident
+
+OnError = Callable[[Exception, Tuple], None]
 
 
 def _tuple_id(item: Any) -> Any:
@@ -65,9 +69,11 @@ class Bolt(Component):
         ``need_task_ids`` is True.
         """
         stream = stream or DEFAULT_STREAM
-        values = self._squall_check_emit(stream, values)
+        if type(values) is not list or len(values) != self._stream_sizes.get(stream):
+            values = self._squall_check_emit(stream, values)  # converts or raises the error
         if anchors is None:
-            if self._squall_anchor_thread is not None and self._squall_anchor_thread == threading.get_ident():
+            thread = self._squall_anchor_thread
+            if thread is not None and thread == _get_ident():
                 anchor_ids: Sequence[Any] = self._squall_anchors
             else:
                 anchor_ids = ()
@@ -109,6 +115,52 @@ class Bolt(Component):
             self._squall_anchor_thread = None
         if self.auto_ack:
             self._host.ack(tup.id)
+
+    def _squall_on_tuples(self, tuples: Iterable[Tuple], on_error: OnError) -> None:
+        """Run ``_squall_on_tuple`` for each tuple in order: the batch entry point of hosts.
+
+        An exception that ``_squall_on_tuple`` would raise goes to ``on_error(exc, tup)``
+        instead; the loop goes on with the next tuple unless ``on_error`` raises.
+        Same semantics as one ``_squall_on_tuple`` call per tuple (one implementation
+        of the auto_* flags), with fewer calls per tuple when the class does not
+        override ``_squall_on_tuple``.
+        """
+        if type(self)._squall_on_tuple is not Bolt._squall_on_tuple:
+            on_tuple = self._squall_on_tuple
+            for tup in tuples:
+                try:
+                    on_tuple(tup)
+                except Exception as exc:
+                    on_error(exc, tup)
+            return
+        # between two tuples only this loop runs on this thread, so the anchor
+        # thread may stay set until a tick (unanchored) or the end of the batch
+        process, host = self.process, self._host
+        ack, fail = host.ack, host.fail
+        auto_anchor, auto_ack, auto_fail = self.auto_anchor, self.auto_ack, self.auto_fail
+        thread = _get_ident() if auto_anchor else None
+        try:
+            for tup in tuples:
+                try:
+                    if tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
+                        self._squall_anchor_thread = None
+                        self._squall_on_tuple(tup)
+                        continue
+                    if thread is not None:
+                        self._squall_anchors = (tup.id,)
+                        self._squall_anchor_thread = thread
+                    try:
+                        process(tup)
+                    except BaseException:
+                        if auto_fail:
+                            fail(tup.id)
+                        raise
+                    if auto_ack:
+                        ack(tup.id)
+                except Exception as exc:
+                    on_error(exc, tup)
+        finally:
+            self._squall_anchor_thread = None
 
 
 class BatchingBolt(Bolt):

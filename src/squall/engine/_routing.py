@@ -53,21 +53,24 @@ def _key_bytes(values: Sequence[Any], index: tuple[int, ...]) -> bytes:
 
 def _fields_chooser(sub: Subscription) -> Callable[[Sequence[Any]], int]:
     tasks, index, n = sub.tasks, sub.key_index, len(sub.tasks)
-    cache: dict[str, int] = {}
-    single = index[0] if len(index) == 1 else None
+    if len(index) != 1:
+        return lambda values: tasks[zlib.crc32(_key_bytes(values, index)) % n]
+    position = index[0]
+    cache: dict[str, int] = {}  # str key -> task: one dict lookup per tuple for hot keys
+    get = cache.get
 
     def choose(values: Sequence[Any]) -> int:
-        if single is not None:
-            key = values[single]
-            if type(key) is str:
-                task = cache.get(key)
-                if task is None:
-                    if len(cache) > _CACHE_LIMIT:
-                        cache.clear()
-                    task = cache[key] = tasks[zlib.crc32(key.encode("utf-8", "surrogatepass")) % n]
-                return task
+        key = values[position]
+        if type(key) is str:
+            task = get(key)
+            if task is None:
+                if len(cache) > _CACHE_LIMIT:
+                    cache.clear()
+                task = cache[key] = tasks[zlib.crc32(key.encode("utf-8", "surrogatepass")) % n]
+            return task
         return tasks[zlib.crc32(_key_bytes(values, index)) % n]
 
+    choose.key_cache = (position, cache)  # type: ignore[attr-defined]  # callers may look hot keys up inline
     return choose
 
 
@@ -109,7 +112,9 @@ class Router:
         self._fixed: dict[str, list[int]] = {}
         self._direct_tasks: dict[str, frozenset[int]] = {}
         for stream, stream_subs in subs.items():
-            choosers, fixed, direct = [], [], set()
+            choosers: list[Callable[[Sequence[Any]], int]] = []
+            fixed: list[int] = []
+            direct: set[int] = set()
             for sub in stream_subs:
                 if sub.kind == "all":
                     fixed.extend(sub.tasks)
@@ -127,6 +132,21 @@ class Router:
             self._fixed[stream] = fixed
             self._direct_tasks[stream] = frozenset(direct)
         self.functions = {stream: self._compile(stream) for stream in subs}
+
+    def single_chooser(self, stream: str) -> Optional[Callable[[Sequence[Any]], int]]:
+        """Return ``choose(values) -> task`` when every non-direct emit on ``stream`` reaches one task.
+
+        None when the stream is direct, has several subscribers, or none.
+        """
+        if stream in self._direct_streams:
+            return None
+        choosers, fixed = self._choosers[stream], self._fixed[stream]
+        if len(choosers) == 1 and not fixed:
+            return choosers[0]
+        if not choosers and len(fixed) == 1:
+            only = fixed[0]
+            return lambda values: only
+        return None
 
     def route(self, stream: str, values: Sequence[Any], direct_task: Optional[int]) -> list[int]:
         """Return the receiving task ids of one tuple (a new list, possibly empty)."""

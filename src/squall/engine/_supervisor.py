@@ -90,6 +90,7 @@ class Supervisor:
         model = self.model
         task_component = {t: name for name, ids in self.task_ids.items() for t in ids}
         spout_tasks = frozenset(t for t, name in task_component.items() if model.components[name].kind == SPOUT)
+        stream_names = {name: tuple(comp.streams) for name, comp in model.components.items()}
         if task_component and max(task_component) > 0xFFFF:
             raise EngineError(f"topology {model.name!r} has {max(task_component)} tasks; the embedded engine runs at most 65535")
         for name, ids in self.task_ids.items():
@@ -109,6 +110,7 @@ class Supervisor:
                     direct_streams=direct,
                     task_component=task_component,
                     spout_tasks=spout_tasks,
+                    stream_names=stream_names,
                     log_path=self.run_dir / f"{name}-{task}.log",
                 )
                 self.states[task] = TaskState(name, task, comp.kind)

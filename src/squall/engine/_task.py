@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import gc
 import os
-import random
 import select
 import socket
 import threading
 import time
 import traceback
-from collections import deque
-from typing import Any, Optional, Sequence
+from collections import namedtuple
+from typing import Any, Optional
 
-from squall.api import Bolt, Tuple, TupleFactory
+from squall.api import Tuple
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
 from squall.engine import _conf
-from squall.engine._acking import TASK_MASK, SpoutTracker
-from squall.engine._transport import ACKS, DATA, FRAG, OutPort, Reassembler, make_packer, unpack
+from squall.engine._collector import Collector
+from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
-from squall.errors import EngineError
 from squall.topology import SPOUT
 
 _LEVEL_NAMES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
@@ -35,6 +33,7 @@ _HOUSEKEEPING_SECS = 0.05
 _RECV_BYTES = 1 << 19
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
+_new = tuple.__new__
 
 
 class _Exit(Exception):
@@ -45,142 +44,47 @@ class _Exit(Exception):
         self.code = code
 
 
-class TaskHost:
+class TaskHost(Collector):
     """Run one task: the ``ComponentHost`` of its component instance and its I/O loop."""
 
     def __init__(self, plan: TaskPlan, wiring: Wiring) -> None:
-        self.plan = plan
-        self.task_id = plan.task
-        self.is_spout = plan.kind == SPOUT
         conf = plan.conf
         self.batch = _conf.integer(conf, _conf.BATCH_SIZE, minimum=1) or 1
-        self._flat_limit = self.batch * 3
+        timeout = _conf.number(conf, _conf.MESSAGE_TIMEOUT, minimum=0.001) or 30.0
+        super().__init__(plan, wiring, self.batch, timeout, make_packer())
+        self.is_spout = plan.kind == SPOUT
         self.max_pending = _conf.integer(conf, _conf.MAX_SPOUT_PENDING, minimum=1, allow_none=True)
         self.tick_secs = _conf.number(conf, _conf.TICK_FREQ, minimum=0.001, allow_none=True)
         self.spout_wait = (_conf.number(conf, _conf.SPOUT_WAIT_MS) or 0.0) / 1000.0
         self.metrics_secs = _conf.number(conf, _conf.METRICS_INTERVAL, minimum=0.01) or 0.5
         self.shutdown_secs = _conf.number(conf, _conf.SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0
-        timeout = _conf.number(conf, _conf.MESSAGE_TIMEOUT, minimum=0.001) or 30.0
-        self._rng = random.Random(os.urandom(16))
-        self._rand64 = self._rng.getrandbits
-        from squall.engine._routing import Router
-
-        self.router = Router(plan.component, plan.subscriptions, set(plan.direct_streams), self._rng)
-        self._routes = self.router.functions
-        self._pack = make_packer()
-        self._wiring = wiring
         self.inbox = wiring.inbox_read[plan.task]
         self.control = wiring.control_child[plan.task]
         self.report = wiring.report_write
-        self.ports: dict[int, OutPort] = {}
-        self.ack_ports: dict[int, OutPort] = {}
-        self.acks: dict[int, list[int]] = {}
-        self.fails: dict[int, list[int]] = {}
-        self.inputs: dict[int, list[Any]] = {}
         self.next_handle = 0
-        self.tracker = SpoutTracker(plan.task, timeout, self._rng) if self.is_spout else None
-        self.lock = threading.Lock()
-        self.main_thread = threading.get_ident()
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
-        self.factory = TupleFactory(plan.context.source_fields)
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
         self._reassembler = Reassembler()
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
-        self.callbacks: deque[Any] = deque()
+        self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._received = 0
-        self.blocked = False
         self.active = True
         self.stop_requested = False
         self.fatal_error: Optional[BaseException] = None
         self.instance: Any = None
-        self._inline_bolt = False
-        from squall.engine._fastpath import TupleMaker
-
-        self._tuple_maker = TupleMaker(plan.context.source_fields)
-        self._makers: dict[tuple[str, str], Any] = {}
-        self.emitted = self.transferred = self.executed = self.acked = self.failed = 0
+        self.executed = 0
         self.exec_secs = 0.0
         now = time.monotonic()
         self.next_housekeeping = now
         self.next_metrics = now + self.metrics_secs
         self.next_tick = now + self.tick_secs if self.tick_secs else float("inf")
 
-    # -- ComponentHost -----------------------------------------------------------------
-
-    def emit(
-        self,
-        stream: str,
-        values: list[Any],
-        anchors: Sequence[Any],
-        tup_id: Any,
-        direct_task: Optional[int],
-        need_task_ids: bool,
-    ) -> Optional[list[int]]:
-        """Route one tuple into the output buffers of its receiving tasks."""
-        with self.lock:
-            targets = self._routes[stream](values, direct_task)
-            self.emitted += 1
-            if targets:
-                self.transferred += len(targets)
-                if self.is_spout:
-                    self._emit_spout(stream, values, tup_id, targets)
-                elif not anchors:
-                    for task in targets:
-                        self._append(task, stream, values, None)
-                elif len(anchors) == 1 and len(targets) == 1:
-                    # the common case: auto-anchored to one input, one receiver
-                    handle = anchors[0]
-                    entry = self.inputs.get(handle) if type(handle) is int else None
-                    if entry is not None and len(entry[0]) == 2:
-                        edge = self._rand64(64) | 1
-                        entry[1] ^= edge
-                        port = self.ports.get(targets[0]) or self._new_port(targets[0])
-                        records = port.records
-                        records += (stream, values, [entry[0][0], edge])
-                        if len(records) >= self._flat_limit:
-                            port.seal()
-                            if not port.flush():
-                                self.blocked = True
-                    else:
-                        self._emit_anchored(stream, values, anchors, targets)
-                else:
-                    self._emit_anchored(stream, values, anchors, targets)
-            elif self.is_spout and tup_id is not None:
-                self.callbacks.append(tup_id)  # nobody listens: the tree is complete at once
-        if threading.get_ident() != self.main_thread:
-            self._wake()
-        return targets if need_task_ids else None
-
-    def ack(self, tup_id: Any) -> None:
-        """Ack an input tuple: send its roots' XOR values to their spout tasks."""
-        if tup_id is None:
-            return
-        with self.lock:
-            anchors, ack_val = self._take_input(tup_id, "ack")
-            self.acked += 1
-            for i in range(0, len(anchors), 2):
-                root = anchors[i]
-                pending = self.acks.get(root & TASK_MASK)
-                if pending is None:
-                    pending = self.acks[root & TASK_MASK] = []
-                pending.append(root)
-                pending.append(anchors[i + 1] ^ ack_val)
-
-    def fail(self, tup_id: Any) -> None:
-        """Fail an input tuple: its spout tuples fail at once."""
-        if tup_id is None:
-            return
-        with self.lock:
-            anchors, _ = self._take_input(tup_id, "fail")
-            self.failed += 1
-            for i in range(0, len(anchors), 2):
-                root = anchors[i]
-                self.fails.setdefault(root & TASK_MASK, []).append(root)
+    # -- ComponentHost (emit, ack, fail: see Collector) ---------------------------------
 
     def log(self, message: str, level: int) -> None:
         """Append a line to this task's log file."""
@@ -199,108 +103,6 @@ class TaskHost:
         self.fatal_error = error
         self.next_housekeeping = 0.0
         self._wake()
-
-    # -- emit internals ---------------------------------------------------------------
-
-    def _new_port(self, task: int) -> OutPort:
-        port = self.ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, DATA, self._pack)
-        return port
-
-    def _append(self, task: int, stream: str, values: Any, anchors: Any) -> None:
-        port = self.ports.get(task) or self._new_port(task)
-        records = port.records
-        records += (stream, values, anchors)
-        if len(records) >= self._flat_limit:
-            port.seal()
-            if not port.flush():
-                self.blocked = True
-
-    def _emit_spout(self, stream: str, values: Any, tup_id: Any, targets: list[int]) -> None:
-        if tup_id is None:
-            for task in targets:
-                self._append(task, stream, values, None)
-            return
-        tracker = self.tracker
-        root = tracker.new_root()  # type: ignore[union-attr]
-        xor = 0
-        for task in targets:
-            edge = self._rand64(64) | 1
-            xor ^= edge
-            self._append(task, stream, values, [root, edge])
-        tracker.start(root, tup_id, xor, time.monotonic())  # type: ignore[union-attr]
-
-    def _emit_anchored(self, stream: str, values: Any, anchors: Sequence[Any], targets: list[int]) -> None:
-        entries = []
-        for handle in anchors:
-            if handle is None or (type(handle) is int and handle < 0):
-                continue  # tick tuples and untracked inputs add nothing to a tree
-            entry = self.inputs.get(handle) if type(handle) is int else None
-            if entry is None:
-                raise EngineError(
-                    f"{self.plan.component}[{self.task_id}]: emit anchored to unknown tuple id {handle!r} "
-                    "(already acked or failed, or not an input of this task); anchor to live input tuples"
-                )
-            entries.append(entry)
-        if not entries:
-            for task in targets:
-                self._append(task, stream, values, None)
-        elif len(entries) == 1 and len(entries[0][0]) == 2:
-            entry = entries[0]
-            root = entry[0][0]
-            for task in targets:
-                edge = self._rand64(64) | 1
-                entry[1] ^= edge
-                self._append(task, stream, values, [root, edge])
-        else:
-            for task in targets:
-                tree: dict[int, int] = {}
-                for entry in entries:
-                    edge = self._rand64(64) | 1
-                    entry[1] ^= edge
-                    anchor_ids = entry[0]
-                    for i in range(0, len(anchor_ids), 2):
-                        tree[anchor_ids[i]] = tree.get(anchor_ids[i], 0) ^ edge
-                self._append(task, stream, values, [x for pair in tree.items() for x in pair])
-
-    def _take_input(self, tup_id: Any, what: str) -> tuple[Sequence[int], int]:
-        if type(tup_id) is int and tup_id < 0:
-            return (), 0
-        entry = self.inputs.pop(tup_id, None) if type(tup_id) is int else None
-        if entry is None:
-            raise EngineError(
-                f"{self.plan.component}[{self.task_id}]: {what}() of unknown tuple id {tup_id!r} "
-                f"(already acked or failed, or not an input of this task); {what} each input tuple once"
-            )
-        return entry[0], entry[1]
-
-    # -- output -----------------------------------------------------------------------
-
-    def _ack_port(self, task: int) -> OutPort:
-        port = self.ack_ports.get(task)
-        if port is None:
-            port = self.ack_ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, ACKS, self._pack)
-        return port
-
-    def _flush(self) -> bool:
-        """Seal and send what can be sent now; return True when every buffer is empty."""
-        ok = True
-        with self.lock:
-            if self.acks or self.fails:
-                for task in set(self.acks) | set(self.fails):
-                    if task in self.plan.spout_tasks:
-                        self._ack_port(task).queue_message((ACKS, self.task_id, self.acks.get(task, []), self.fails.get(task, [])))
-                self.acks.clear()
-                self.fails.clear()
-            for port in self.ports.values():
-                if port.records:
-                    port.seal()
-                if port.queued and not port.flush():
-                    ok = False
-            for port in self.ack_ports.values():
-                if port.queued and not port.flush():
-                    ok = False
-            self.blocked = not ok
-        return ok
 
     def _blocked_socks(self) -> list[socket.socket]:
         return [p.sock for p in (*self.ports.values(), *self.ack_ports.values()) if p.queued]
@@ -334,124 +136,82 @@ class TaskHost:
         elif kind == ACKS:
             self._process_acks(msg[2], msg[3])
 
+    def _source(self, src: int) -> list[Any]:
+        """Return, per stream index of ``src``'s component: (component, stream, values class, size)."""
+        component = self.plan.task_component.get(src, "")
+        fields = self.plan.context.source_fields.get(component, {})
+        table: list[Any] = []
+        for stream in self.plan.stream_names.get(component, ()):
+            names = fields.get(stream)
+            if names:
+                values_class: Any = namedtuple("Values", list(names), rename=True)  # type: ignore[misc]
+                table.append((component, stream, values_class, len(names)))
+            else:
+                table.append((component, stream, tuple, -1))
+        self._sources[src] = table
+        return table
+
     def _process_batch(self, src: int, records: list[Any]) -> None:
-        if self._inline_bolt:
-            self._process_batch_inline(src, records)
-            return
-        component = self.plan.task_component.get(src, "")
-        make = self.factory.make
-        on_tuple = self.instance._squall_on_tuple
+        """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
+        table = self._sources.get(src) or self._source(src)
         inputs = self.inputs
         handle = self.next_handle
+        tuples: list[Tuple] = []
+        append = tuples.append
+        last = -1
+        component: Any = None
+        stream: Any = None
+        values_class: Any = tuple
+        size = 0
+        width = RECORD_WIDTH
+        for sidx, values, root, edge in zip(records[0::width], records[1::width], records[2::width], records[3::width]):
+            if sidx != last:
+                last = sidx
+                component, stream, values_class, size = table[sidx]
+            handle += 1
+            if root is None:
+                tup_id = -handle
+            else:
+                inputs[handle] = [root, edge]
+                tup_id = handle
+            if len(values) == size:
+                append(_new(Tuple, (tup_id, component, stream, src, _new(values_class, values))))
+            else:
+                append(_new(Tuple, (tup_id, component, stream, src, tuple(values))))
+        self.next_handle = handle
+        self.executed += len(tuples)
         start = time.perf_counter()
         try:
-            for i in range(0, len(records), 3):
-                anchors = records[i + 2]
-                handle += 1
-                if anchors:
-                    inputs[handle] = [anchors, 0]
-                    tup = make(handle, component, records[i], src, records[i + 1])
-                else:
-                    tup = make(-handle, component, records[i], src, records[i + 1])
-                self.executed += 1
-                try:
-                    on_tuple(tup)
-                except Exception as exc:
-                    self._user_error(exc, f"while processing {tup!r}")
+            self.instance._squall_on_tuples(tuples, self._tuple_error)
         finally:
-            self.next_handle = handle
             self.exec_secs += time.perf_counter() - start
 
-    def _process_batch_inline(self, src: int, records: list[Any]) -> None:
-        """``Bolt._squall_on_tuple`` for a whole batch, for bolts that do not override it.
-
-        Same semantics (auto_anchor, auto_ack, auto_fail), fewer calls per tuple.
-        """
-        component = self.plan.task_component.get(src, "")
-        makers = self._makers
-        inst = self.instance
-        process = inst.process
-        auto_anchor, auto_ack, auto_fail = inst.auto_anchor, inst.auto_ack, inst.auto_fail
-        main = self.main_thread
-        inputs = self.inputs
-        acks = self.acks
-        handle = self.next_handle
-        start = time.perf_counter()
-        executed = 0
-        last_stream = None
-        make: Any = None
-        try:
-            for i in range(0, len(records), 3):
-                stream = records[i]
-                if stream != last_stream:
-                    last_stream = stream
-                    make = makers.get((component, stream)) or self._maker(component, stream)
-                anchors = records[i + 2]
-                handle += 1
-                if anchors:
-                    inputs[handle] = [anchors, 0]
-                    tup_id = handle
-                else:
-                    tup_id = -handle
-                tup = make(tup_id, src, records[i + 1])
-                executed += 1
-                if auto_anchor:
-                    inst._squall_anchors = (tup_id,)
-                    inst._squall_anchor_thread = main
-                try:
-                    process(tup)
-                except Exception as exc:
-                    inst._squall_anchor_thread = None
-                    if auto_fail:
-                        self.fail(tup_id)
-                    self._user_error(exc, f"while processing {tup!r}")
-                    continue
-                inst._squall_anchor_thread = None
-                if not auto_ack:
-                    continue
-                if tup_id < 0:
-                    self.acked += 1
-                    continue
-                with self.lock:
-                    entry = inputs.pop(tup_id, None)
-                    if entry is None or len(entry[0]) != 2:
-                        if entry is not None:
-                            inputs[tup_id] = entry
-                        self.lock.release()
-                        try:
-                            self.ack(tup_id)
-                        except Exception as exc:
-                            self._user_error(exc, f"while processing {tup!r}")
-                        finally:
-                            self.lock.acquire()
-                        continue
-                    root = entry[0][0]
-                    pending = acks.get(root & TASK_MASK)
-                    if pending is None:
-                        pending = acks[root & TASK_MASK] = []
-                    pending.append(root)
-                    pending.append(entry[0][1] ^ entry[1])
-                    self.acked += 1
-        finally:
-            self.executed += executed
-            self.next_handle = handle
-            self.exec_secs += time.perf_counter() - start
-
-    def _maker(self, component: str, stream: str) -> Any:
-        make = self._makers[(component, stream)] = self._tuple_maker.maker(component, stream)
-        return make
+    def _tuple_error(self, exc: Exception, tup: Tuple) -> None:
+        self._user_error(exc, f"while processing {tup!r}")
 
     def _process_acks(self, acks: list[int], fails: list[int]) -> None:
         tracker = self.tracker
         if tracker is None:
             return
         now = time.monotonic()
+        pending = tracker.pending
+        latency = tracker.latency
         spout = self.instance
-        for i in range(0, len(acks), 2):
-            msg_id = tracker.ack(acks[i], acks[i + 1], now)
-            if msg_id is not None:
-                self.acked += 1
-                self._call(spout.ack, msg_id)
+        for root, value in zip(acks[0::2], acks[1::2]):
+            entry = pending.get(root)
+            if entry is None:
+                continue  # already failed or timed out, or owned by a previous incarnation
+            value ^= entry[0]
+            if value:
+                entry[0] = value
+                continue
+            del pending[root]
+            latency.add((now - entry[2]) * 1000.0)
+            self.acked += 1
+            try:
+                spout.ack(entry[1])
+            except Exception as exc:
+                self._user_error(exc, "in ack()")
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
@@ -589,7 +349,6 @@ class TaskHost:
             except Exception as exc:
                 self._report_exception(exc, "in initialize()")
                 raise _Exit(1) from exc
-            self._install_fast_paths()
             code = self._spout_loop() if self.is_spout else self._bolt_loop()
         except _Exit as stop:
             code = stop.code
@@ -601,20 +360,9 @@ class TaskHost:
             f"{self.executed} executed, {self._waits} waits, {sum(os.times()[:2]):.2f}s CPU)", 2)
         return code
 
-    def _install_fast_paths(self) -> None:
-        """Use the engine's equivalents of ``Bolt.emit`` / ``_squall_on_tuple`` unless overridden."""
-        from squall.engine._fastpath import fast_bolt_emit
-
-        cls = type(self.instance)
-        if self.is_spout:
-            return
-        self._inline_bolt = cls._squall_on_tuple is Bolt._squall_on_tuple
-        if cls.emit is Bolt.emit:
-            self.instance.emit = fast_bolt_emit(self.instance, self)
-
     def _best_effort_flush(self) -> None:
         try:
-            self._flush()
+            self.flush()
         except Exception:  # we are crashing already; the crash report has the cause
             pass
 
@@ -633,7 +381,7 @@ class TaskHost:
                 self._housekeeping(now)
                 if self.stop_requested:
                     return self._finish()
-            if self._flush():
+            if self.flush():
                 if self._read_inbox(8):
                     continue
                 self._wait(True, self._timeout(now))
@@ -657,11 +405,11 @@ class TaskHost:
                     return self._finish()
             self._read_inbox(64)
             self._run_callbacks()
-            flushed = self._flush()
+            flushed = self.flush()
             limit = self.max_pending
             if self.active and flushed and (limit is None or len(tracker.pending) < limit):
                 emitted = self._spout_burst(limit)
-                self._flush()
+                self.flush()
                 if not emitted:
                     self._wait(True, min(self.spout_wait, self._timeout(now)))
             else:
@@ -683,8 +431,11 @@ class TaskHost:
         return self.emitted - start
 
     def _run_callbacks(self) -> None:
-        while self.callbacks:
-            msg_id = self.callbacks.popleft()
+        if not self.callbacks:
+            return
+        with self.lock:
+            done, self.callbacks = self.callbacks, []
+        for msg_id in done:
             self.acked += 1
             self._call(self.instance.ack, msg_id)
 
@@ -692,9 +443,9 @@ class TaskHost:
         """Stop: handle what is left in the inbox, send everything, and exit cleanly."""
         deadline = time.monotonic() + self.shutdown_secs
         while time.monotonic() < deadline:
-            flushed = self._flush()
+            flushed = self.flush()
             if flushed and not self._read_inbox(8):
-                if self._flush():
+                if self.flush():
                     break
             if not flushed:
                 data_left = any(p.queued for p in self.ports.values())

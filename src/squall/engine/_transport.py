@@ -21,10 +21,15 @@ import msgpack
 from squall.errors import EngineError
 
 # Message kinds (first element of every message).
-DATA = 0  # (DATA, src_task, [stream, values, anchors, stream, values, anchors, ...])
-ACKS = 1  # (ACKS, src_task, [root, xor, root, xor, ...], [failed root, ...])
+DATA = 0  # (DATA, src_task, [stream index, values, root, edge, stream index, values, root, edge, ...])
+ACKS = 1  # (ACKS, src_task, [root, xor, root, xor, ...], [failed root, ...]), one pair per root
 FRAG = 2  # (FRAG, src_task, index, count, chunk): a message too big for one packet
 
+# A DATA record is RECORD_WIDTH flat slots: the index of the stream in the producer
+# component's stream list (TaskPlan.stream_names), the values list, and the tuple's
+# place in its trees: root None (untracked), root id + edge id (one tree), or a flat
+# [root, edge, root, edge, ...] list + 0 (several trees).
+RECORD_WIDTH = 4
 _PICKLED = 42
 
 
@@ -94,7 +99,7 @@ class OutPort:
         """Encode the collected records into queued messages."""
         if self.records:
             records, self.records = self.records, []
-            self._queue(records, 3)
+            self._queue(records, RECORD_WIDTH)
 
     def queue_message(self, message: Any) -> None:
         """Encode and queue one whole message (e.g. acks)."""

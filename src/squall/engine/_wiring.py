@@ -25,6 +25,7 @@ class TaskPlan:
     direct_streams: frozenset[str]
     task_component: Mapping[int, str]
     spout_tasks: frozenset[int]
+    stream_names: Mapping[str, tuple[str, ...]]  # component -> its streams (records carry the index)
     log_path: Path
     incarnation: int = 0
 

@@ -1,0 +1,303 @@
+"""A task's output collector: emits, input tuples, acks and fails, as Storm's XOR trees.
+
+``Collector`` is the half of the task host that user code calls (``emit``, ``ack``,
+``fail``) plus the bookkeeping those calls need:
+
+* every received tuple that belongs to a tree gets an *input entry*
+  ``[roots, value]``: for one root, ``roots`` is the root id and ``value`` its edge
+  XORed with the edges of the children emitted so far (so acking sends ``value``);
+  for several roots, ``roots`` is a flat ``[root, edge, ...]`` list and ``value`` the
+  XOR of the children's edges (acking sends ``edge ^ value`` for each root);
+* acks are XORed per root until the next flush (a count bolt acking the 5 words of
+  one line sends one value for that line, not 5), then sent to the owning spout task;
+* emitted tuples become 4-slot records ``stream index, values, root, edge`` in the
+  per-destination ``OutPort`` (``root`` None: untracked; a list: several roots).
+
+All public methods take the lock: user threads may emit, ack and fail too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import threading
+import time
+from typing import Any, Optional, Sequence
+
+from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker
+from squall.engine._routing import Router
+from squall.engine._transport import ACKS, DATA, RECORD_WIDTH, OutPort
+from squall.engine._wiring import TaskPlan, Wiring
+from squall.errors import EngineError, TopologyError
+
+_get_ident = threading.get_ident
+
+
+class Collector:
+    """Route emits into output ports, track input tuples, aggregate acks (one per task)."""
+
+    def __init__(self, plan: TaskPlan, wiring: Wiring, batch: int, timeout: float, pack: Any) -> None:
+        self.plan = plan
+        self.task_id = plan.task
+        self._wiring = wiring
+        self._pack = pack
+        self._rng = random.Random(os.urandom(16))
+        self._rand = self._rng.getrandbits
+        router = Router(plan.component, plan.subscriptions, set(plan.direct_streams), self._rng)
+        own_streams = plan.stream_names.get(plan.component, ())
+        # stream -> (index on the wire, one-task chooser or None, general route function,
+        #            key position and str key -> task cache of a fields chooser, or -1 and an empty dict)
+        self._outs: dict[str, tuple[int, Any, Any, int, dict[str, int]]] = {}
+        for stream, route in router.functions.items():
+            choose = router.single_chooser(stream)
+            position, cache = getattr(choose, "key_cache", (-1, {}))
+            self._outs[stream] = (own_streams.index(stream), choose, route, position, cache)
+        self._flat_limit = batch * RECORD_WIDTH
+        self.ports: dict[int, OutPort] = {}
+        self.ack_ports: dict[int, OutPort] = {}
+        self.acks: dict[int, int] = {}  # root -> XOR of the acks since the last flush
+        self.fails: dict[int, list[int]] = {}  # spout task -> failed roots
+        self.inputs: dict[int, list[Any]] = {}  # tuple handle -> [roots, value]
+        self.callbacks: list[Any] = []  # spout message ids whose tuples reached nobody
+        self.tracker = SpoutTracker(plan.task, timeout, self._rng) if plan.kind == "spout" else None
+        self.lock = threading.Lock()
+        self.main_thread = threading.get_ident()
+        self.blocked = False
+        self.emitted = self.transferred = self.acked = self.failed = 0
+        self.emit = self._spout_emit if self.tracker is not None else self._bolt_emit  # type: ignore[method-assign]
+
+    # -- ComponentHost: emit, ack, fail --------------------------------------------------
+
+    def emit(
+        self,
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]:
+        """Route one tuple into the output buffers of its receiving tasks (set per kind in __init__)."""
+        raise NotImplementedError  # replaced by _bolt_emit / _spout_emit on the instance
+
+    def _bolt_emit(
+        self,
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]:
+        with self.lock:
+            sidx, choose, route, position, cache = self._outs.get(stream) or self._unknown_stream(stream)
+            self.emitted += 1
+            if choose is not None and direct_task is None:
+                task = cache.get(values[position]) if position >= 0 and type(values[position]) is str else None
+                if task is None:
+                    task = choose(values)
+                if len(anchors) == 1 and type(anchors[0]) is int:
+                    # the common case: auto-anchored to one input of one tree, one receiver
+                    entry = self.inputs.get(anchors[0])
+                    if entry is not None and type(entry[0]) is int:
+                        edge = self._rand(64) | 1
+                        entry[1] ^= edge
+                        port = self.ports.get(task) or self._new_port(task)
+                        records = port.records
+                        records += (sidx, values, entry[0], edge)
+                        if len(records) >= self._flat_limit:
+                            self._seal(port)
+                        if _get_ident() != self.main_thread:
+                            self._wake()
+                        return [task] if need_task_ids else None
+                targets = [task]
+            else:
+                targets = route(values, direct_task)
+            if targets:
+                self._emit_anchored(sidx, values, anchors, targets)
+        if _get_ident() != self.main_thread:
+            self._wake()
+        return targets if need_task_ids else None
+
+    def _spout_emit(
+        self,
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]:
+        with self.lock:
+            sidx, choose, route, _, _ = self._outs.get(stream) or self._unknown_stream(stream)
+            self.emitted += 1
+            targets = [choose(values)] if choose is not None and direct_task is None else route(values, direct_task)
+            if not targets:
+                if tup_id is not None:
+                    self.callbacks.append(tup_id)  # nobody listens: the tree is complete at once
+            elif tup_id is None:
+                for task in targets:
+                    self._append(task, sidx, values, None, 0)
+            else:
+                root = ((self._rand(46) + 1) << TASK_BITS) | self.task_id
+                xor = 0
+                for task in targets:
+                    edge = self._rand(64) | 1
+                    xor ^= edge
+                    self._append(task, sidx, values, root, edge)
+                self.tracker.pending[root] = [xor, tup_id, time.monotonic()]  # type: ignore[union-attr]
+        if _get_ident() != self.main_thread:
+            self._wake()
+        return targets if need_task_ids else None
+
+    def ack(self, tup_id: Any) -> None:
+        """Ack an input tuple: XOR its value into its roots' pending acks."""
+        if tup_id is None:
+            return
+        with self.lock:
+            entry = self.inputs.pop(tup_id, None) if type(tup_id) is int else None
+            if entry is None:
+                self._untracked(tup_id, "ack")
+                self.acked += 1
+                return
+            self.acked += 1
+            roots = entry[0]
+            acks = self.acks
+            if type(roots) is int:
+                acks[roots] = acks.get(roots, 0) ^ entry[1]
+            else:
+                value = entry[1]
+                for i in range(0, len(roots), 2):
+                    root = roots[i]
+                    acks[root] = acks.get(root, 0) ^ roots[i + 1] ^ value
+
+    def fail(self, tup_id: Any) -> None:
+        """Fail an input tuple: its spout tuples fail at once."""
+        if tup_id is None:
+            return
+        with self.lock:
+            entry = self.inputs.pop(tup_id, None) if type(tup_id) is int else None
+            if entry is None:
+                self._untracked(tup_id, "fail")
+                self.failed += 1
+                return
+            self.failed += 1
+            roots = entry[0]
+            for root in ([roots] if type(roots) is int else roots[::2]):
+                self.fails.setdefault(root & TASK_MASK, []).append(root)
+
+    def _untracked(self, tup_id: Any, what: str) -> None:
+        """Accept an untracked input (negative handle); refuse an unknown id."""
+        if type(tup_id) is int and tup_id < 0:
+            return
+        raise EngineError(
+            f"{self.plan.component}[{self.task_id}]: {what}() of unknown tuple id {tup_id!r} "
+            f"(already acked or failed, or not an input of this task); {what} each input tuple once"
+        )
+
+    def _wake(self) -> None:
+        """Wake the main loop (an emit from a user thread); the task host implements it."""
+
+    # -- emit internals ------------------------------------------------------------------
+
+    def _unknown_stream(self, stream: str) -> tuple[int, Any, Any, int, dict[str, int]]:
+        raise TopologyError(
+            f"{self.plan.component}: emit on undeclared stream {stream!r} "
+            f"(declared: {', '.join(map(repr, self._outs)) or 'none'}); add it to outputs"
+        )
+
+    def _new_port(self, task: int) -> OutPort:
+        port = self.ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, DATA, self._pack)
+        return port
+
+    def _seal(self, port: OutPort) -> None:
+        self.transferred += len(port.records) // RECORD_WIDTH
+        port.seal()
+        if not port.flush():
+            self.blocked = True
+
+    def _append(self, task: int, sidx: int, values: Any, root: Any, edge: int) -> None:
+        port = self.ports.get(task) or self._new_port(task)
+        records = port.records
+        records += (sidx, values, root, edge)
+        if len(records) >= self._flat_limit:
+            self._seal(port)
+
+    def _emit_anchored(self, sidx: int, values: Any, anchors: Sequence[Any], targets: list[int]) -> None:
+        entries = []
+        for handle in anchors:
+            if handle is None or (type(handle) is int and handle < 0):
+                continue  # tick tuples and untracked inputs add nothing to a tree
+            entry = self.inputs.get(handle) if type(handle) is int else None
+            if entry is None:
+                raise EngineError(
+                    f"{self.plan.component}[{self.task_id}]: emit anchored to unknown tuple id {handle!r} "
+                    "(already acked or failed, or not an input of this task); anchor to live input tuples"
+                )
+            entries.append(entry)
+        if not entries:
+            for task in targets:
+                self._append(task, sidx, values, None, 0)
+            return
+        for task in targets:
+            tree: dict[int, int] = {}
+            for entry in entries:
+                edge = self._rand(64) | 1
+                entry[1] ^= edge
+                roots = entry[0]
+                if type(roots) is int:
+                    tree[roots] = tree.get(roots, 0) ^ edge
+                else:
+                    for i in range(0, len(roots), 2):
+                        tree[roots[i]] = tree.get(roots[i], 0) ^ edge
+            if len(tree) == 1:
+                ((root, edge),) = tree.items()
+                self._append(task, sidx, values, root, edge)
+            else:
+                self._append(task, sidx, values, list(itertools.chain.from_iterable(tree.items())), 0)
+
+    # -- output ----------------------------------------------------------------------------
+
+    def _ack_port(self, task: int) -> OutPort:
+        port = self.ack_ports.get(task)
+        if port is None:
+            port = self.ack_ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, ACKS, self._pack)
+        return port
+
+    def _queue_acks(self) -> None:
+        """Turn the pending acks and fails into one ACKS message per spout task."""
+        acks, fails = self.acks, self.fails
+        self.acks, self.fails = {}, {}
+        spout_tasks = self.plan.spout_tasks
+        by_task: dict[int, list[int]] = {}
+        if len(spout_tasks) == 1:  # roots are minted by spout tasks only: all are that task's
+            if acks:
+                by_task[next(iter(spout_tasks))] = list(itertools.chain.from_iterable(acks.items()))
+        else:
+            for root, value in acks.items():
+                pending = by_task.get(root & TASK_MASK)
+                if pending is None:
+                    pending = by_task[root & TASK_MASK] = []
+                pending += (root, value)
+        for task in set(by_task) | set(fails):
+            if task in spout_tasks:
+                self._ack_port(task).queue_message((ACKS, self.task_id, by_task.get(task, []), fails.get(task, [])))
+
+    def flush(self) -> bool:
+        """Seal and send what can be sent now; return True when every buffer is empty."""
+        ok = True
+        with self.lock:
+            if self.acks or self.fails:
+                self._queue_acks()
+            for port in self.ports.values():
+                if port.records:
+                    self.transferred += len(port.records) // RECORD_WIDTH
+                    port.seal()
+                if port.queued and not port.flush():
+                    ok = False
+            for port in self.ack_ports.values():
+                if port.queued and not port.flush():
+                    ok = False
+            self.blocked = not ok
+        return ok
