@@ -199,6 +199,18 @@ class DoubleAck(Bolt):
         self.ack(tup)
 
 
+class AckThenEmit(Bolt):
+    """Emit (auto-anchored), ack the input, then emit again: the second emit is an error."""
+
+    outputs = ["n"]
+    auto_ack = False
+
+    def process(self, tup: Any) -> None:
+        self.emit([tup.values[0]])
+        self.ack(tup)
+        self.emit([tup.values[0]])
+
+
 class TickRecorder(Bolt):
     """Record every tick tuple."""
 

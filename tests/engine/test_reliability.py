@@ -8,6 +8,7 @@ from squall import Grouping, Topology
 from squall.engine import run_local
 from squall.errors import EngineError
 from tests.engine.components import (
+    AckThenEmit,
     DoubleAck,
     FailFirstTime,
     NeverAck,
@@ -84,3 +85,17 @@ def test_acking_an_unknown_id_is_a_clear_error(opts, tmp_path):
         run_local(Doubles, options=options, time=20, log_dir=tmp_path / "r")
     log = (tmp_path / "r" / "engine.log").read_text()
     assert "ack() of unknown tuple id" in log and "ack each input tuple once" in log
+
+
+class EmitAfterAck(Topology):
+    numbers = Numbers.spec()
+    late = AckThenEmit.spec(inputs=[numbers])
+    sink = Sink.spec(inputs=[late])
+
+
+def test_emit_anchored_to_an_acked_input_is_a_clear_error(opts, tmp_path):
+    options = dict(opts, **{"squall.engine.max.restarts": 0})
+    with pytest.raises(EngineError, match="crashed 1 time within"):
+        run_local(EmitAfterAck, options=options, time=20, log_dir=tmp_path / "r")
+    log = (tmp_path / "r" / "engine.log").read_text()
+    assert "emit anchored to unknown tuple id" in log and "anchor to live input tuples" in log

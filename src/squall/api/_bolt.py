@@ -123,7 +123,9 @@ class Bolt(Component):
         instead; the loop goes on with the next tuple unless ``on_error`` raises.
         Same semantics as one ``_squall_on_tuple`` call per tuple (one implementation
         of the auto_* flags), with fewer calls per tuple when the class does not
-        override ``_squall_on_tuple``.
+        override ``_squall_on_tuple``. A host that has ``ack_many(ids)`` (the embedded
+        engine) receives the auto-acks of the batch in one call when the batch ends
+        (hosts send acks between batches anyway); others get one ``ack`` per tuple.
         """
         if type(self)._squall_on_tuple is not Bolt._squall_on_tuple:
             on_tuple = self._squall_on_tuple
@@ -137,8 +139,13 @@ class Bolt(Component):
         # thread may stay set until a tick (unanchored) or the end of the batch
         process, host = self.process, self._host
         ack, fail = host.ack, host.fail
-        auto_anchor, auto_ack, auto_fail = self.auto_anchor, self.auto_ack, self.auto_fail
+        auto_anchor, auto_fail = self.auto_anchor, self.auto_fail
+        # a host with ack_many(ids) gets the batch's auto-acks in one call after it
+        ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
+        auto_ack = self.auto_ack and ack_many is None
+        done: list[Any] = []
         thread = _get_ident() if auto_anchor else None
+        tup = None
         try:
             for tup in tuples:
                 try:
@@ -155,12 +162,23 @@ class Bolt(Component):
                         if auto_fail:
                             fail(tup.id)
                         raise
-                    if auto_ack:
+                    if ack_many is not None:
+                        done.append(tup.id)
+                    elif auto_ack:
                         ack(tup.id)
                 except Exception as exc:
                     on_error(exc, tup)
+        except BaseException:
+            if done:
+                ack_many(done)  # type: ignore[misc]  # what completed stays acked when on_error stops the task
+            raise
         finally:
             self._squall_anchor_thread = None
+        if done:
+            try:
+                ack_many(done)  # type: ignore[misc]
+            except Exception as exc:
+                on_error(exc, tup)  # type: ignore[arg-type]
 
 
 class BatchingBolt(Bolt):

@@ -32,6 +32,7 @@ from squall.engine._wiring import TaskPlan, Wiring
 from squall.errors import EngineError, TopologyError
 
 _get_ident = threading.get_ident
+_NOT_HOT = (object(), None)
 
 
 class Collector:
@@ -65,7 +66,9 @@ class Collector:
         self.main_thread = threading.get_ident()
         self.blocked = False
         self.emitted = self.transferred = self.acked = self.failed = 0
-        self.emit = self._spout_emit if self.tracker is not None else self._bolt_emit  # type: ignore[method-assign]
+        self.emit_calls = 0  # spout emits (emitted counts records when they are sealed)
+        self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
+        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()  # type: ignore[method-assign]
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 
@@ -79,46 +82,72 @@ class Collector:
         need_task_ids: bool,
     ) -> Optional[list[int]]:
         """Route one tuple into the output buffers of its receiving tasks (set per kind in __init__)."""
-        raise NotImplementedError  # replaced by _bolt_emit / _spout_emit on the instance
+        raise NotImplementedError  # replaced by the compiled bolt emit / _spout_emit on the instance
 
-    def _bolt_emit(
-        self,
-        stream: str,
-        values: list[Any],
-        anchors: Sequence[Any],
-        tup_id: Any,
-        direct_task: Optional[int],
-        need_task_ids: bool,
-    ) -> Optional[list[int]]:
-        with self.lock:
-            sidx, choose, route, position, cache = self._outs.get(stream) or self._unknown_stream(stream)
-            self.emitted += 1
-            if choose is not None and direct_task is None:
-                task = cache.get(values[position]) if position >= 0 and type(values[position]) is str else None
-                if task is None:
-                    task = choose(values)
-                if len(anchors) == 1 and type(anchors[0]) is int:
-                    # the common case: auto-anchored to one input of one tree, one receiver
-                    entry = self.inputs.get(anchors[0])
-                    if entry is not None and type(entry[0]) is int:
-                        edge = self._rand(64) | 1
-                        entry[1] ^= edge
-                        port = self.ports.get(task) or self._new_port(task)
-                        records = port.records
-                        records += (sidx, values, entry[0], edge)
-                        if len(records) >= self._flat_limit:
-                            self._seal(port)
-                        if _get_ident() != self.main_thread:
-                            self._wake()
-                        return [task] if need_task_ids else None
-                targets = [task]
-            else:
-                targets = route(values, direct_task)
-            if targets:
-                self._emit_anchored(sidx, values, anchors, targets)
-        if _get_ident() != self.main_thread:
-            self._wake()
-        return targets if need_task_ids else None
+    def _compile_bolt_emit(self) -> Any:
+        """Return the bolt ``emit``: a closure whose common case touches only local names.
+
+        The common case is an emit auto-anchored to the input being processed (the
+        api passes the same anchors tuple for every emit of one ``process`` call) on a
+        stream with one receiving task: ``_hot`` remembers that anchors object and
+        its input entry until the next ack or fail. Everything else goes through
+        ``_bolt_emit_locked``.
+        """
+        lock, outs, ports, rand, limit = self.lock, self._outs, self.ports, self._rand, self._flat_limit
+        main, get_ident, slow = self.main_thread, _get_ident, self._bolt_emit_locked
+
+        def emit(
+            stream: str,
+            values: list[Any],
+            anchors: Sequence[Any],
+            tup_id: Any,
+            direct_task: Optional[int],
+            need_task_ids: bool,
+        ) -> Optional[list[int]]:
+            lock.acquire()
+            try:
+                hot_anchors, entry = self._hot
+                out = outs.get(stream)
+                if anchors is not hot_anchors or direct_task is not None or out is None or out[1] is None:
+                    targets = slow(stream, values, anchors, direct_task)
+                else:
+                    sidx, choose, _, position, cache = out
+                    try:
+                        task = cache.get(values[position]) if position >= 0 else None
+                    except TypeError:  # an unhashable key
+                        task = None
+                    if task is None:
+                        task = choose(values)
+                    edge = rand(64) | 1
+                    entry[1] ^= edge
+                    port = ports.get(task) or self._new_port(task)
+                    records = port.records
+                    records += (sidx, values, entry[0], edge)
+                    if len(records) >= limit:
+                        self._seal(port)
+                    targets = [task] if need_task_ids else None
+            finally:
+                lock.release()
+            if get_ident() != main:
+                self._wake()
+            return targets if need_task_ids else None
+
+        return emit
+
+    def _bolt_emit_locked(
+        self, stream: str, values: list[Any], anchors: Sequence[Any], direct_task: Optional[int]
+    ) -> list[int]:
+        """Emit the general way (the lock is held); return the receiving tasks."""
+        sidx, choose, route, _, _ = self._outs.get(stream) or self._unknown_stream(stream)
+        targets = [choose(values)] if choose is not None and direct_task is None else route(values, direct_task)
+        self.emitted += 1 - len(targets)  # sealing counts one per record
+        if targets:
+            self._emit_anchored(sidx, values, anchors, targets)
+            if len(anchors) == 1 and type(anchors[0]) is int and len(targets) == 1:
+                entry = self.inputs.get(anchors[0])
+                if entry is not None and type(entry[0]) is int:
+                    self._hot = (anchors, entry)
+        return targets
 
     def _spout_emit(
         self,
@@ -131,8 +160,9 @@ class Collector:
     ) -> Optional[list[int]]:
         with self.lock:
             sidx, choose, route, _, _ = self._outs.get(stream) or self._unknown_stream(stream)
-            self.emitted += 1
             targets = [choose(values)] if choose is not None and direct_task is None else route(values, direct_task)
+            self.emitted += 1 - len(targets)  # sealing counts one per record
+            self.emit_calls += 1
             if not targets:
                 if tup_id is not None:
                     self.callbacks.append(tup_id)  # nobody listens: the tree is complete at once
@@ -156,6 +186,7 @@ class Collector:
         if tup_id is None:
             return
         with self.lock:
+            self._hot = _NOT_HOT
             entry = self.inputs.pop(tup_id, None) if type(tup_id) is int else None
             if entry is None:
                 self._untracked(tup_id, "ack")
@@ -172,11 +203,38 @@ class Collector:
                     root = roots[i]
                     acks[root] = acks.get(root, 0) ^ roots[i + 1] ^ value
 
+    def ack_many(self, tup_ids: Sequence[Any]) -> None:
+        """Ack several input tuples (a bolt batch's auto-acks); unknown ids raise after the others."""
+        unknown = None
+        with self.lock:
+            self._hot = _NOT_HOT
+            pop = self.inputs.pop
+            acks = self.acks
+            get = acks.get
+            for tup_id in tup_ids:
+                entry = pop(tup_id, None) if type(tup_id) is int else None
+                if entry is None:
+                    if tup_id is not None and not (type(tup_id) is int and tup_id < 0) and unknown is None:
+                        unknown = tup_id
+                    continue
+                roots = entry[0]
+                if type(roots) is int:
+                    acks[roots] = get(roots, 0) ^ entry[1]
+                else:
+                    value = entry[1]
+                    for i in range(0, len(roots), 2):
+                        root = roots[i]
+                        acks[root] = get(root, 0) ^ roots[i + 1] ^ value
+            self.acked += len(tup_ids) - (unknown is not None)
+        if unknown is not None:
+            self._untracked(unknown, "ack")
+
     def fail(self, tup_id: Any) -> None:
         """Fail an input tuple: its spout tuples fail at once."""
         if tup_id is None:
             return
         with self.lock:
+            self._hot = _NOT_HOT
             entry = self.inputs.pop(tup_id, None) if type(tup_id) is int else None
             if entry is None:
                 self._untracked(tup_id, "fail")
@@ -212,7 +270,9 @@ class Collector:
         return port
 
     def _seal(self, port: OutPort) -> None:
-        self.transferred += len(port.records) // RECORD_WIDTH
+        count = len(port.records) // RECORD_WIDTH
+        self.transferred += count
+        self.emitted += count
         port.seal()
         if not port.flush():
             self.blocked = True
@@ -292,7 +352,9 @@ class Collector:
                 self._queue_acks()
             for port in self.ports.values():
                 if port.records:
-                    self.transferred += len(port.records) // RECORD_WIDTH
+                    count = len(port.records) // RECORD_WIDTH
+                    self.transferred += count
+                    self.emitted += count
                     port.seal()
                 if port.queued and not port.flush():
                     ok = False

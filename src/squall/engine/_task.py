@@ -18,13 +18,13 @@ import threading
 import time
 import traceback
 from collections import namedtuple
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from squall.api import Tuple
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
 from squall.engine import _conf
 from squall.engine._collector import Collector
-from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
+from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack, unpack_frozen
 from squall.engine._wiring import TaskPlan, Wiring
 from squall.topology import SPOUT
 
@@ -67,7 +67,7 @@ class TaskHost(Collector):
         os.set_blocking(self.wake_write, False)
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
-        self._reassembler = Reassembler()
+        self._reassembler = Reassembler(unpack_frozen)
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
@@ -121,7 +121,7 @@ class TaskHost(Collector):
                 break
             count += 1
             self._received += 1
-            self._on_message(unpack(view[:size]))
+            self._on_message(unpack_frozen(view[:size]))
         return count
 
     def _on_message(self, msg: Any) -> None:
@@ -151,7 +151,7 @@ class TaskHost(Collector):
         self._sources[src] = table
         return table
 
-    def _process_batch(self, src: int, records: list[Any]) -> None:
+    def _process_batch(self, src: int, records: Sequence[Any]) -> None:
         """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
         table = self._sources.get(src) or self._source(src)
         inputs = self.inputs
@@ -189,7 +189,7 @@ class TaskHost(Collector):
     def _tuple_error(self, exc: Exception, tup: Tuple) -> None:
         self._user_error(exc, f"while processing {tup!r}")
 
-    def _process_acks(self, acks: list[int], fails: list[int]) -> None:
+    def _process_acks(self, acks: Sequence[int], fails: Sequence[int]) -> None:
         tracker = self.tracker
         if tracker is None:
             return
@@ -418,17 +418,17 @@ class TaskHost(Collector):
     def _spout_burst(self, limit: Optional[int]) -> int:
         pending = self.tracker.pending  # type: ignore[union-attr]
         next_tuple = self.instance.next_tuple
-        start = self.emitted
+        start = self.emit_calls
         for _ in range(self.batch):
-            before = self.emitted
+            before = self.emit_calls
             try:
                 next_tuple()
             except Exception as exc:
                 self._user_error(exc, "in next_tuple()")
-            if self.emitted == before or self.blocked or (limit is not None and len(pending) >= limit):
+            if self.emit_calls == before or self.blocked or (limit is not None and len(pending) >= limit):
                 break
         self._run_callbacks()
-        return self.emitted - start
+        return self.emit_calls - start
 
     def _run_callbacks(self) -> None:
         if not self.callbacks:
