@@ -51,7 +51,7 @@ def build(tmp: Path, pending: int) -> dict[int, TaskHost]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--words", type=int, default=400_000)
-    parser.add_argument("--burst", type=int, default=500, help="lines per round")
+    parser.add_argument("--burst", type=int, default=256, help="lines per round (the real spout's burst depends on acks)")
     parser.add_argument("--profile", help="cProfile this component and print the top functions")
     args = parser.parse_args()
     wordcount_bench.LINES.extend(make_lines(args.words))
@@ -62,6 +62,7 @@ def main() -> None:
         for host in hosts.values():
             by_comp[host.plan.component].append(host)
         spout = by_comp["lines"][0]
+        spout.batch = args.burst  # lines per _spout_burst
         cpu: Counter = Counter()
         profiler = cProfile.Profile() if args.profile else None
 
@@ -81,8 +82,7 @@ def main() -> None:
             host.flush()
 
         def burst() -> None:
-            for _ in range(args.burst // spout.batch + 1):
-                spout._spout_burst(None)
+            spout._spout_burst(None)
             spout.flush()
 
         gc.freeze()

@@ -100,9 +100,11 @@ def plain_loop(lines: list[str]) -> tuple[float, Counter]:
     return time.perf_counter() - start, counts
 
 
-def run_squall(words: int, pending: int, out: Path, log_dir: Path | None) -> tuple[float, object, Counter]:
-    result = run_local(WordCount, until_idle=True, idle_secs=1.5, log_dir=log_dir or out / "logs",
-                       options={"bench.out": str(out), "topology.max.spout.pending": pending})
+def run_squall(words: int, pending: int, out: Path, log_dir: Path | None, batch: int | None = None) -> tuple[float, object, Counter]:
+    options = {"bench.out": str(out), "topology.max.spout.pending": pending}
+    if batch:
+        options["squall.engine.batch.size"] = batch
+    result = run_local(WordCount, until_idle=True, idle_secs=1.5, log_dir=log_dir or out / "logs", options=options)
     elapsed = float((out / "end").read_text()) - float((out / "start").read_text())
     counts: Counter = Counter()
     for path in out.glob("counts-*.json"):
@@ -127,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--words", type=int, default=2_000_000)
     parser.add_argument("--pending", type=int, default=1000, help="topology.max.spout.pending (lines)")
+    parser.add_argument("--batch", type=int, help="squall.engine.batch.size (tuples per message; default: the engine's)")
     parser.add_argument("--skip-bytewax", action="store_true")
     parser.add_argument("--log-dir", type=Path, help="keep squall's task logs here")
     args = parser.parse_args()
@@ -140,7 +143,7 @@ def main() -> None:
     print(f"plain loop     : {words / loop_secs:>12,.0f} words/s  ({loop_secs:.2f}s, 1 process)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        squall_secs, result, counts = run_squall(words, args.pending, Path(tmp), args.log_dir)
+        squall_secs, result, counts = run_squall(words, args.pending, Path(tmp), args.log_dir, args.batch)
         spout = result["lines"]
         correct = "counts match" if counts == expected else "COUNTS DIFFER"
         print(f"squall         : {words / squall_secs:>12,.0f} words/s  ({squall_secs:.2f}s, acking on, "

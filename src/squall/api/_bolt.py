@@ -146,16 +146,19 @@ class Bolt(Component):
         done: list[Any] = []
         thread = _get_ident() if auto_anchor else None
         tup = None
+        self._squall_anchor_thread = thread
         try:
             for tup in tuples:
                 try:
                     if tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
                         self._squall_anchor_thread = None
-                        self._squall_on_tuple(tup)
+                        try:
+                            self._squall_on_tuple(tup)
+                        finally:
+                            self._squall_anchor_thread = thread
                         continue
                     if thread is not None:
                         self._squall_anchors = (tup.id,)
-                        self._squall_anchor_thread = thread
                     try:
                         process(tup)
                     except BaseException:

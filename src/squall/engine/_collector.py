@@ -4,7 +4,7 @@
 ``fail``) plus the bookkeeping those calls need:
 
 * every received tuple that belongs to a tree gets an *input entry*
-  ``[roots, value]``: for one root, ``roots`` is the root id and ``value`` its edge
+  ``(roots, value)`` (a list from its first anchored emit on): for one root, ``roots`` is the root id and ``value`` its edge
   XORed with the edges of the children emitted so far (so acking sends ``value``);
   for several roots, ``roots`` is a flat ``[root, edge, ...]`` list and ``value`` the
   XOR of the children's edges (acking sends ``edge ^ value`` for each root);
@@ -59,7 +59,7 @@ class Collector:
         self.ack_ports: dict[int, OutPort] = {}
         self.acks: dict[int, int] = {}  # root -> XOR of the acks since the last flush
         self.fails: dict[int, list[int]] = {}  # spout task -> failed roots
-        self.inputs: dict[int, list[Any]] = {}  # tuple handle -> [roots, value]
+        self.inputs: dict[int, Any] = {}  # tuple handle -> (roots, value), a list once anchored to
         self.callbacks: list[Any] = []  # spout message ids whose tuples reached nobody
         self.tracker = SpoutTracker(plan.task, timeout, self._rng) if plan.kind == "spout" else None
         self.lock = threading.Lock()
@@ -290,7 +290,9 @@ class Collector:
             if handle is None or (type(handle) is int and handle < 0):
                 continue  # tick tuples and untracked inputs add nothing to a tree
             entry = self.inputs.get(handle) if type(handle) is int else None
-            if entry is None:
+            if type(entry) is tuple:
+                entry = self.inputs[handle] = list(entry)  # children XOR their edges into it
+            elif entry is None:
                 raise EngineError(
                     f"{self.plan.component}[{self.task_id}]: emit anchored to unknown tuple id {handle!r} "
                     "(already acked or failed, or not an input of this task); anchor to live input tuples"
