@@ -129,11 +129,11 @@ class Bolt(Component):
         """
         if type(self)._squall_on_tuple is not Bolt._squall_on_tuple:
             on_tuple = self._squall_on_tuple
-            for tup in tuples:
+            for one in tuples:
                 try:
-                    on_tuple(tup)
+                    on_tuple(one)
                 except Exception as exc:
-                    on_error(exc, tup)
+                    on_error(exc, one)
             return
         # between two tuples only this loop runs on this thread, so the anchor
         # thread may stay set until a tick (unanchored) or the end of the batch
@@ -145,7 +145,7 @@ class Bolt(Component):
         auto_ack = self.auto_ack and ack_many is None
         done: list[Any] = []
         thread = _get_ident() if auto_anchor else None
-        tup = None
+        tup: Any = None
         self._squall_anchor_thread = thread
         try:
             for tup in tuples:
@@ -181,7 +181,7 @@ class Bolt(Component):
             try:
                 ack_many(done)  # type: ignore[misc]
             except Exception as exc:
-                on_error(exc, tup)  # type: ignore[arg-type]
+                on_error(exc, tup)
 
 
 class BatchingBolt(Bolt):

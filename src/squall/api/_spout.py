@@ -58,7 +58,8 @@ class Spout(Component):
         Returns the ids of the receiving tasks when ``need_task_ids`` is True.
         """
         stream = stream or DEFAULT_STREAM
-        values = self._squall_check_emit(stream, values)
+        if type(values) is not list or len(values) != self._stream_sizes.get(stream):
+            values = self._squall_check_emit(stream, values)  # converts or raises the error
         return self._host.emit(stream, values, (), tup_id, direct_task, need_task_ids)
 
 

@@ -94,6 +94,7 @@ class Collector:
         ``_bolt_emit_locked``.
         """
         lock, outs, ports, rand, limit = self.lock, self._outs, self.ports, self._rand, self._flat_limit
+        inputs = self.inputs
         main, get_ident, slow = self.main_thread, _get_ident, self._bolt_emit_locked
 
         def emit(
@@ -107,7 +108,15 @@ class Collector:
             lock.acquire()
             try:
                 hot_anchors, entry = self._hot
+                if anchors is not hot_anchors and len(anchors) == 1 and type(anchors[0]) is int:
+                    entry = inputs.get(anchors[0])  # the first emit of a process() call
+                    if type(entry) is tuple:
+                        entry = inputs[anchors[0]] = list(entry)  # children XOR their edges into it
+                    if entry is not None and type(entry[0]) is int:
+                        self._hot = (anchors, entry)
+                        hot_anchors = anchors
                 out = outs.get(stream)
+                targets: Optional[list[int]]
                 if anchors is not hot_anchors or direct_task is not None or out is None or out[1] is None:
                     targets = slow(stream, values, anchors, direct_task)
                 else:
