@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 from collections import namedtuple
+from itertools import repeat
 from typing import Any, Optional, Sequence
 
 from squall.api import Tuple
@@ -75,6 +76,8 @@ class TaskHost(Collector):
         self._rview = memoryview(self._rbuf)
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
+        self._poller = select.poll()  # registrations kept between waits
+        self._polled: dict[int, int] = {}
         self._received = 0
         self.active = True
         self.stop_requested = False
@@ -156,6 +159,38 @@ class TaskHost(Collector):
 
     def _process_batch(self, src: int, records: Sequence[Any]) -> None:
         """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
+        tuples = self._uniform_tuples(src, records) or self._tuples(src, records)
+        self.executed += len(tuples)
+        start = time.perf_counter()
+        try:
+            self.instance._squall_on_tuples(tuples, self._tuple_error)
+        finally:
+            self.exec_secs += time.perf_counter() - start
+
+    def _uniform_tuples(self, src: int, records: Sequence[Any]) -> Optional[list[Tuple]]:
+        """Build the tuples of the common batch (one stream, all tracked, values that fit) in C loops.
+
+        Return None when the batch is not that uniform.
+        """
+        sidxs, roots = records[0::RECORD_WIDTH], records[2::RECORD_WIDTH]
+        count = len(roots)
+        if not count or sidxs.count(sidxs[0]) != count or None in roots:
+            return None
+        component, stream, values_class, size = (self._sources.get(src) or self._source(src))[sidxs[0]]
+        values = records[1::RECORD_WIDTH]
+        if set(map(len, values)) != {size}:
+            return None
+        first = self.next_handle + 1
+        self.next_handle += count
+        ids = range(first, first + count)
+        self.inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
+        return list(map(_new, repeat(Tuple, count), zip(
+            ids, repeat(component, count), repeat(stream, count), repeat(src, count),
+            map(_new, repeat(values_class, count), values),
+        )))
+
+    def _tuples(self, src: int, records: Sequence[Any]) -> list[Tuple]:
+        """Build the tuples of any batch, one record at a time."""
         table = self._sources.get(src) or self._source(src)
         inputs = self.inputs
         handle = self.next_handle
@@ -182,12 +217,7 @@ class TaskHost(Collector):
             else:
                 append(_new(Tuple, (tup_id, component, stream, src, tuple(values))))
         self.next_handle = handle
-        self.executed += len(tuples)
-        start = time.perf_counter()
-        try:
-            self.instance._squall_on_tuples(tuples, self._tuple_error)
-        finally:
-            self.exec_secs += time.perf_counter() - start
+        return tuples
 
     def _tuple_error(self, exc: Exception, tup: Tuple) -> None:
         self._user_error(exc, f"while processing {tup!r}")
@@ -317,7 +347,7 @@ class TaskHost(Collector):
     def _wait(self, read_inbox: bool, timeout: float) -> None:
         """Sleep until input, control, a writable destination, or ``timeout`` seconds."""
         self._waits += 1
-        poller = select.poll()
+        poller = self._poller
         events: dict[int, int] = {self.control.fileno(): _POLLIN, self.wake_read: _POLLIN}
         if self._wiring.death_read >= 0:
             events[self._wiring.death_read] = _POLLIN
@@ -326,8 +356,13 @@ class TaskHost(Collector):
         if read_inbox:
             fd = self.inbox.fileno()
             events[fd] = events.get(fd, 0) | _POLLIN
-        for fd, mask in events.items():
-            poller.register(fd, mask)
+        if events != self._polled:  # re-register only what changed since the last wait
+            for fd in self._polled.keys() - events.keys():
+                poller.unregister(fd)
+            for fd, mask in events.items():
+                if self._polled.get(fd) != mask:
+                    poller.register(fd, mask)  # registering again modifies
+            self._polled = events
         for fd, _ in poller.poll(max(0.0, timeout) * 1000.0):
             if fd == self._wiring.death_read:
                 raise _Exit(0)  # the engine is gone: so are we
