@@ -1,0 +1,93 @@
+"""The task host's batch decoding and ack bookkeeping, in-process (real hosts and sockets, no fork)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from squall import Bolt, Grouping, Spout, Stream, Topology
+from squall.engine._acking import TASK_BITS
+from squall.engine._supervisor import Supervisor
+from squall.engine._task import TaskHost
+from squall.engine._transport import unpack
+
+
+class Src(Spout):
+    outputs = [Stream(["a"]), Stream(["b", "c"], name="other")]
+
+
+class Rec(Bolt):
+    outputs = ["x"]
+
+    def initialize(self, conf: Any, context: Any) -> None:
+        self.seen: list[Any] = []
+
+    def process(self, tup: Any) -> None:
+        self.seen.append((tup.id > 0, tup.stream, tuple(tup.values), type(tup.values).__name__))
+        if tup.stream == "other":
+            self.emit([tup.values[0]])
+
+
+class Two(Topology):
+    src = Src.spec()
+    rec = Rec.spec(inputs={src: Grouping.SHUFFLE, src["other"]: Grouping.SHUFFLE})
+    sink = Bolt.spec(inputs=[rec])
+
+
+def hosts(tmp_path: Any) -> dict[str, TaskHost]:
+    sup = Supervisor(Two.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
+    sup._build_plans()
+    sup._build_wiring()
+    result = {}
+    for plan in sup.plans.values():
+        host = TaskHost(plan, sup.wiring)
+        host.instance = plan.component_class()
+        host.instance._squall_prepare(host, plan.conf, plan.context)
+        result[plan.component] = host
+    return result
+
+
+def root(n: int, task: int) -> int:
+    return (n << TASK_BITS) | task
+
+
+def test_mixed_and_uniform_batches_deliver_the_same_tuples_and_acks(tmp_path):
+    h = hosts(tmp_path)
+    rec, src = h["rec"], h["src"].task_id
+    uniform = [0, ["x"], root(1, src), 5, 0, ["y"], root(2, src), 6]
+    mixed = [0, ["z"], None, 0, 1, ["b", "c"], root(3, src), 7, 1, ["bad"], [root(4, src), 8, root(5, src), 9], 0]
+    rec._process_batch(src, uniform)
+    rec._process_batch(src, mixed)
+    assert rec.instance.seen == [
+        (True, "default", ("x",), "Values"),
+        (True, "default", ("y",), "Values"),
+        (False, "default", ("z",), "Values"),
+        (True, "other", ("b", "c"), "Values"),
+        (True, "other", ("bad",), "tuple"),  # values that do not fit the fields stay a plain tuple
+    ]
+    assert rec.inputs == {}  # every tracked input was acked
+    children = rec.ports[h["sink"].task_id].records
+    edges = {children[i + 2]: children[i + 3] for i in range(0, len(children), 4) if type(children[i + 2]) is int}
+    multi = [children[i + 2] for i in range(0, len(children), 4) if type(children[i + 2]) is not int]
+    acks = rec.acks
+    # one value per root: the input's edge XOR its children's edges
+    assert acks[root(1, src)] == 5 and acks[root(2, src)] == 6
+    assert acks[root(3, src)] == 7 ^ edges[root(3, src)]
+    tree = dict(zip(multi[0][0::2], multi[0][1::2]))
+    assert acks[root(4, src)] == 8 ^ tree[root(4, src)] and acks[root(5, src)] == 9 ^ tree[root(5, src)]
+    expected = dict(acks)
+    rec.flush()
+    kind, sender, pairs, fails = unpack(h["src"].inbox.recv(1 << 16))
+    assert (kind, sender, fails) == (1, rec.task_id, [])
+    assert dict(zip(pairs[0::2], pairs[1::2])) == expected and len(pairs) == 2 * len(expected)
+
+
+def test_acks_of_one_root_are_sent_as_one_xor(tmp_path):
+    h = hosts(tmp_path)
+    sink, src = h["sink"], h["src"].task_id
+    records = []
+    for edge in (3, 5, 9):
+        records += [0, ["w"], root(7, src), edge]
+    sink._process_batch(h["rec"].task_id, records)
+    sink.flush()
+    kind, sender, acks, fails = unpack(h["src"].inbox.recv(1 << 16))
+    assert (kind, sender, acks, fails) == (1, sink.task_id, [root(7, src), 3 ^ 5 ^ 9], [])
