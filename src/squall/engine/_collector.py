@@ -91,11 +91,12 @@ class Collector:
         api passes the same anchors tuple for every emit of one ``process`` call) on a
         stream with one receiving task: ``_hot`` remembers that anchors object and
         its input entry until the next ack or fail. Everything else goes through
-        ``_bolt_emit_locked``.
+        ``_bolt_emit_slow``.
         """
-        lock, outs, ports, rand, limit = self.lock, self._outs, self.ports, self._rand, self._flat_limit
-        inputs = self.inputs
-        main, get_ident, slow = self.main_thread, _get_ident, self._bolt_emit_locked
+        lock, ports, rand, limit = self.lock, self.ports, self._rand, self._flat_limit
+        # streams whose non-direct emits reach one task: (wire index, chooser, key position, key cache)
+        hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
+        heat, slow = self._heat, self._bolt_emit_slow
 
         def emit(
             stream: str,
@@ -108,19 +109,14 @@ class Collector:
             lock.acquire()
             try:
                 hot_anchors, entry = self._hot
-                if anchors is not hot_anchors and len(anchors) == 1 and type(anchors[0]) is int:
-                    entry = inputs.get(anchors[0])  # the first emit of a process() call
-                    if type(entry) is tuple:
-                        entry = inputs[anchors[0]] = list(entry)  # children XOR their edges into it
-                    if entry is not None and type(entry[0]) is int:
-                        self._hot = (anchors, entry)
-                        hot_anchors = anchors
-                out = outs.get(stream)
-                targets: Optional[list[int]]
-                if anchors is not hot_anchors or direct_task is not None or out is None or out[1] is None:
+                if anchors is not hot_anchors:
+                    entry = heat(anchors)  # the first emit of a process() call
+                out = hot_outs.get(stream) if entry is not None and direct_task is None else None
+                if out is None:
                     targets = slow(stream, values, anchors, direct_task)
                 else:
-                    sidx, choose, _, position, cache = out
+                    # only the thread running process() passes its auto-anchors: no wake-up needed
+                    sidx, choose, position, cache = out
                     try:
                         task = cache.get(values[position]) if position >= 0 else None
                     except TypeError:  # an unhashable key
@@ -134,16 +130,28 @@ class Collector:
                     records += (sidx, values, entry[0], edge)
                     if len(records) >= limit:
                         self._seal(port)
-                    targets = [task] if need_task_ids else None
+                    return [task] if need_task_ids else None
             finally:
                 lock.release()
-            if get_ident() != main:
+            if _get_ident() != self.main_thread:
                 self._wake()
             return targets if need_task_ids else None
 
         return emit
 
-    def _bolt_emit_locked(
+    def _heat(self, anchors: Sequence[Any]) -> Optional[list[Any]]:
+        """Make ``anchors`` the hot anchors when they are one input of one tree; return its entry."""
+        if len(anchors) != 1 or type(anchors[0]) is not int:
+            return None
+        entry = self.inputs.get(anchors[0])
+        if type(entry) is tuple:
+            entry = self.inputs[anchors[0]] = list(entry)  # children XOR their edges into it
+        if entry is None or type(entry[0]) is not int:
+            return None
+        self._hot = (anchors, entry)
+        return entry
+
+    def _bolt_emit_slow(
         self, stream: str, values: list[Any], anchors: Sequence[Any], direct_task: Optional[int]
     ) -> list[int]:
         """Emit the general way (the lock is held); return the receiving tasks."""
@@ -152,10 +160,6 @@ class Collector:
         self.emitted += 1 - len(targets)  # sealing counts one per record
         if targets:
             self._emit_anchored(sidx, values, anchors, targets)
-            if len(anchors) == 1 and type(anchors[0]) is int and len(targets) == 1:
-                entry = self.inputs.get(anchors[0])
-                if entry is not None and type(entry[0]) is int:
-                    self._hot = (anchors, entry)
         return targets
 
     def _spout_emit(
