@@ -56,6 +56,7 @@ class Collector:
             self._outs[stream] = (own_streams.index(stream), choose, route, position, cache)
         self._flat_limit = batch * RECORD_WIDTH
         self.ports: dict[int, OutPort] = {}
+        self._port_list: list[Optional[OutPort]] = [None] * (max(plan.task_component, default=0) + 1)  # by task id
         self.ack_ports: dict[int, OutPort] = {}
         self.acks: dict[int, int] = {}  # root -> XOR of the acks since the last flush
         self.fails: dict[int, list[int]] = {}  # spout task -> failed roots
@@ -93,7 +94,7 @@ class Collector:
         its input entry until the next ack or fail. Everything else goes through
         ``_bolt_emit_slow``.
         """
-        lock, ports, rand, limit = self.lock, self.ports, self._rand, self._flat_limit
+        lock, port_list, rand, limit = self.lock, self._port_list, self._rand, self._flat_limit
         # streams whose non-direct emits reach one task: (wire index, chooser, key position, key cache)
         hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
         heat, slow = self._heat, self._bolt_emit_slow
@@ -117,15 +118,16 @@ class Collector:
                 else:
                     # only the thread running process() passes its auto-anchors: no wake-up needed
                     sidx, choose, position, cache = out
-                    try:
-                        task = cache.get(values[position]) if position >= 0 else None
-                    except TypeError:  # an unhashable key
-                        task = None
-                    if task is None:
+                    if position >= 0:
+                        try:
+                            task = cache[values[position]]
+                        except (KeyError, TypeError):  # a new or unhashable key
+                            task = choose(values)
+                    else:
                         task = choose(values)
                     edge = rand(64) | 1
                     entry[1] ^= edge
-                    port = ports.get(task) or self._new_port(task)
+                    port = port_list[task] or self._new_port(task)
                     records = port.records
                     records += (sidx, values, entry[0], edge)
                     if len(records) >= limit:
@@ -183,12 +185,17 @@ class Collector:
                 for task in targets:
                     self._append(task, sidx, values, None, 0)
             else:
-                root = ((self._rand(46) + 1) << TASK_BITS) | self.task_id
-                xor = 0
-                for task in targets:
-                    edge = self._rand(64) | 1
-                    xor ^= edge
-                    self._append(task, sidx, values, root, edge)
+                rand = self._rand
+                root = ((rand(46) + 1) << TASK_BITS) | self.task_id
+                if len(targets) == 1:
+                    xor = rand(64) | 1
+                    self._append(targets[0], sidx, values, root, xor)
+                else:
+                    xor = 0
+                    for task in targets:
+                        edge = rand(64) | 1
+                        xor ^= edge
+                        self._append(task, sidx, values, root, edge)
                 self.tracker.pending[root] = [xor, tup_id, time.monotonic()]  # type: ignore[union-attr]
         if _get_ident() != self.main_thread:
             self._wake()
@@ -280,6 +287,7 @@ class Collector:
 
     def _new_port(self, task: int) -> OutPort:
         port = self.ports[task] = OutPort(task, self._wiring.inbox_write[task], self.task_id, DATA, self._pack)
+        self._port_list[task] = port
         return port
 
     def _seal(self, port: OutPort) -> None:
