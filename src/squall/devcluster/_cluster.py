@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from squall.devcluster._config import DEFAULT_SLOTS, LOOPBACK, ClusterPorts, pick_ports
 from squall.devcluster._layout import StormHome, lay_out_home
+from squall.devcluster._loopback import build_shim
 from squall.devcluster._maven import DEFAULT_STORM_VERSION, StormJars, resolve_storm_jars
 from squall.devcluster._paths import default_home, jar_cache_dir
 from squall.devcluster._procs import (
@@ -187,6 +188,7 @@ class DevCluster:
     def _start(self, jars: StormJars, state: ClusterState, exit_with_pid: int | None) -> None:
         home = lay_out_home(self.home, jars, state.ports)
         java = java_executable()
+        shim = build_shim(self.cache_dir, self._progress)
         save_state(self.home, state)
         if exit_with_pid is not None:
             state.watchdog = self._start_watchdog(exit_with_pid)
@@ -195,7 +197,7 @@ class DevCluster:
             if spec.name == NIMBUS:
                 self._wait_for_port(state, ZOOKEEPER, state.ports.zookeeper)
             self._progress(f"starting {spec.name}")
-            child = spawn_daemon(java, home, spec)
+            child = spawn_daemon(java, home, spec, loopback_shim=shim)
             self._children.append(child)
             state.daemons[spec.name] = ProcessRecord.of(child.pid)
             save_state(self.home, state)

@@ -18,7 +18,9 @@ DEFAULT_SLOTS = 4
 WORKER_HEAP_MB = 256
 
 # Java 17: no CMS/ParNew or PrintGC* flags (they crash the JVM); serial GC suits small heaps.
-WORKER_CHILDOPTS = "-Xmx%HEAP-MEM%m -XX:+UseSerialGC -XX:+HeapDumpOnOutOfMemoryError"
+# IPv4 sockets only, so the loopback shim binds the worker's Netty server to 127.0.0.1.
+WORKER_CHILDOPTS = ("-Xmx%HEAP-MEM%m -XX:+UseSerialGC -XX:+HeapDumpOnOutOfMemoryError "
+                    "-Djava.net.preferIPv4Stack=true")
 
 
 @dataclass(frozen=True)

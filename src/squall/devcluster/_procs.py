@@ -13,10 +13,13 @@ from pathlib import Path
 import psutil
 
 from squall.devcluster._layout import StormHome
+from squall.devcluster._loopback import preload_env
 from squall.errors import ClusterError
 
 # Flags for short-lived, small daemons on a 2-core machine (Java 17: modern flags only).
-_DAEMON_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k")
+# IPv4 sockets only, so the loopback shim binds servers to 127.0.0.1 (see _loopback.py).
+_DAEMON_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                     "-Djava.net.preferIPv4Stack=true")
 
 
 @dataclass(frozen=True)
@@ -66,25 +69,32 @@ def _absolute(root: Path, arg: str) -> str:
     return str(root / arg) if (root / arg).exists() else arg
 
 
-def daemon_env() -> dict[str, str]:
+def daemon_env(loopback_shim: Path | None = None) -> dict[str, str]:
     """Return the daemons' environment: this one, with this Python's bin dir first on PATH.
 
     Workers inherit the Supervisor's environment, so a multi-lang ``python3`` or ``python``
-    command resolves to the interpreter (and virtualenv) that started the cluster.
+    command resolves to the interpreter (and virtualenv) that started the cluster, and the
+    ``loopback_shim`` (preloaded when given) keeps the workers' servers on 127.0.0.1 too.
     """
-    env = dict(os.environ)
+    env = preload_env(os.environ, loopback_shim)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     return env
 
 
-def spawn_daemon(java: str, home: StormHome, spec: DaemonSpec) -> subprocess.Popen[bytes]:
-    """Start daemon ``spec`` in its own session; its console goes to ``logs/<name>.out``."""
+def spawn_daemon(java: str, home: StormHome, spec: DaemonSpec,
+                 loopback_shim: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start daemon ``spec`` in its own session; its console goes to ``logs/<name>.out``.
+
+    With ``loopback_shim`` (see :func:`squall.devcluster._loopback.build_shim`) preloaded,
+    the daemon and everything it starts bind their servers to 127.0.0.1.
+    """
     command = daemon_command(java, home, spec)
     with open(home.daemon_console(spec.name), "ab") as console:
         return subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-            cwd=home.root, env=daemon_env(), start_new_session=True, close_fds=True,
+            cwd=home.root, env=daemon_env(loopback_shim), start_new_session=True,
+            close_fds=True,
         )
 
 
