@@ -20,8 +20,10 @@ class Rec(Bolt):
 
     def initialize(self, conf: Any, context: Any) -> None:
         self.seen: list[Any] = []
+        self.raw: list[Any] = []
 
     def process(self, tup: Any) -> None:
+        self.raw.append(tup)
         self.seen.append((tup.id > 0, tup.stream, tuple(tup.values), type(tup.values).__name__))
         if tup.stream == "other":
             self.emit([tup.values[0]])
@@ -91,3 +93,13 @@ def test_acks_of_one_root_are_sent_as_one_xor(tmp_path):
     sink.flush()
     kind, sender, acks, fails = unpack(h["src"].inbox.recv(1 << 16))
     assert (kind, sender, acks, fails) == (1, sink.task_id, [root(7, src), 3 ^ 5 ^ 9], [])
+
+
+def test_nested_values_arrive_as_lists_and_dicts(tmp_path):
+    h = hosts(tmp_path)
+    src, rec = h["src"], h["rec"]
+    src.emit("default", [{"k": [1, [2, 3]]}], (), 1, None, False)
+    src.flush()
+    assert rec._read_inbox(8) == 1
+    (tup,) = [t for t in rec.instance.raw]
+    assert tup.values.a == {"k": [1, [2, 3]]} and type(tup.values.a["k"]) is list

@@ -25,7 +25,7 @@ from squall.api import Tuple
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
 from squall.engine import _conf
 from squall.engine._collector import Collector
-from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack, unpack_frozen
+from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
 from squall.topology import SPOUT
 
@@ -71,7 +71,7 @@ class TaskHost(Collector):
         os.set_blocking(self.wake_write, False)
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
-        self._reassembler = Reassembler(unpack_frozen)
+        self._reassembler = Reassembler()
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
@@ -127,7 +127,7 @@ class TaskHost(Collector):
                 break
             count += 1
             self._received += 1
-            self._on_message(unpack_frozen(view[:size]))
+            self._on_message(unpack(view[:size]))
         return count
 
     def _on_message(self, msg: Any) -> None:

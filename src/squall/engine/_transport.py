@@ -57,13 +57,8 @@ def make_packer() -> Callable[[Any], bytes]:
 
 
 def unpack(data: Any) -> Any:
-    """Decode one engine message."""
+    """Decode one engine message (arrays as lists: nested values arrive as they would on Storm)."""
     return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook)
-
-
-def unpack_frozen(data: Any) -> Any:
-    """Decode one engine message with arrays as tuples (cheaper for tuple values; read-only)."""
-    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, use_list=False)
 
 
 def channel(buffer_bytes: int) -> tuple[socket.socket, socket.socket]:
@@ -158,9 +153,8 @@ class OutPort:
 class Reassembler:
     """Join ``FRAG`` messages back into the message they were cut from, per source task."""
 
-    def __init__(self, decode: Callable[[Any], Any] = unpack) -> None:
+    def __init__(self) -> None:
         self._parts: dict[int, list[bytes]] = {}
-        self._decode = decode
 
     def add(self, src: int, index: int, count: int, chunk: bytes) -> Any:
         """Add one fragment; return the decoded message when it is complete, else None."""
@@ -174,4 +168,4 @@ class Reassembler:
         if index + 1 < count:
             return None
         del self._parts[src]
-        return self._decode(b"".join(parts))
+        return unpack(b"".join(parts))
