@@ -117,3 +117,10 @@ def test_daemons_and_workers_use_ipv4_sockets(tmp_path: Path) -> None:
     assert "-Djava.net.preferIPv4Stack=true" in command
     ports = ClusterPorts(1, 2, 3, 4, 5, (6,))
     assert "-Djava.net.preferIPv4Stack=true" in storm_yaml(home.local_dir, ports)["worker.childopts"]
+
+
+def test_a_missing_shim_source_is_a_warning(tmp_path: Path) -> None:
+    messages: list[str] = []
+    assert build_shim(tmp_path / "cache", messages.append, source=tmp_path / "gone.c") is None
+    assert messages == [f"{tmp_path / 'gone.c'} is missing (reinstall squall): "
+                        "Storm daemons will listen on all interfaces"]

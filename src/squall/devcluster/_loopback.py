@@ -44,6 +44,10 @@ def build_shim(cache_dir: Path, progress: Callable[[str], None],
         progress("loopback-only binding needs Linux (LD_PRELOAD): "
                  "Storm daemons will listen on all interfaces")
         return None
+    if not source.is_file():
+        progress(f"{source} is missing (reinstall squall): "
+                 "Storm daemons will listen on all interfaces")
+        return None
     target = shim_path(cache_dir, source)
     if any(sep in str(target) for sep in " \t:"):
         progress(f"the loopback shim cannot be preloaded from {target} (LD_PRELOAD splits "
