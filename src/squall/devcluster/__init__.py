@@ -1,8 +1,10 @@
 """A real one-machine Apache Storm 2.x cluster for development and tests.
 
 The jars come from Maven Central (``mvn`` must be installed; cached after the first run);
-the daemons run as background JVMs bound to 127.0.0.1 ports picked at start-up, with all
-their state under one home directory.
+the daemons run as background JVMs listening on 127.0.0.1 ports picked at start-up, with all
+their state under one home directory. Storm has no bind-address setting, so an ``LD_PRELOAD``
+shim built with gcc on the first ``up`` keeps daemons and workers on loopback (without gcc,
+``up`` warns and they listen on all interfaces).
 
 >>> from squall.devcluster import DevCluster             # doctest: +SKIP
 >>> cluster = DevCluster(progress=print)                  # doctest: +SKIP
