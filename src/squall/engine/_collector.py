@@ -110,13 +110,16 @@ class Collector:
             lock.acquire()
             try:
                 hot_anchors, entry = self._hot
-                if anchors is not hot_anchors:
-                    entry = heat(anchors)  # the first emit of a process() call
+                first = anchors is not hot_anchors
+                if first:
+                    entry = heat(anchors)  # the first emit of a process() call, or explicit anchors
                 out = hot_outs.get(stream) if entry is not None and direct_task is None else None
                 if out is None:
                     targets = slow(stream, values, anchors, direct_task)
                 else:
-                    # only the thread running process() passes its auto-anchors: no wake-up needed
+                    if first and _get_ident() != self.main_thread:
+                        self._wake()  # a user thread's emit: the main loop may be asleep
+                    # later emits with the same anchors object come from the thread running process()
                     sidx, choose, position, cache = out
                     if position >= 0:
                         try:
