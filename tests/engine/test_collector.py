@@ -103,3 +103,20 @@ def test_nested_values_arrive_as_lists_and_dicts(tmp_path):
     assert rec._read_inbox(8) == 1
     (tup,) = [t for t in rec.instance.raw]
     assert tup.values.a == {"k": [1, [2, 3]]} and type(tup.values.a["k"]) is list
+
+
+def test_an_anchored_emit_from_a_user_thread_wakes_the_main_loop(tmp_path):
+    import os
+    import threading
+
+    h = hosts(tmp_path)
+    rec, src = h["rec"], h["src"].task_id
+    rec.instance.process = lambda tup: None  # keep the inputs: acked by nobody
+    rec.instance.auto_ack = False
+    rec._process_batch(src, [0, ["x"], root(1, src), 5])
+    (handle,) = rec.inputs
+    thread = threading.Thread(target=rec.instance.emit, args=(["y"],), kwargs={"anchors": [handle]})
+    thread.start()
+    thread.join()
+    assert os.read(rec.wake_read, 16) == b"x"
+    assert len(rec.ports[h["sink"].task_id].records) == 4
