@@ -51,6 +51,26 @@ def _key_bytes(values: Sequence[Any], index: tuple[int, ...]) -> bytes:
     return msgpack.packb([values[i] for i in index], use_bin_type=True, default=repr)
 
 
+def key_hash(values: Sequence[Any], index: tuple[int, ...]) -> int:
+    """Return the stable hash of the key fields at ``index``: a fields grouping's choice.
+
+    The task is ``tasks[key_hash(values, index) % len(tasks)]``, in every process and
+    run; the in-process test runner uses this too, so both pick the same task.
+
+    >>> key_hash(["dog", 1], (0,)) == key_hash(["dog", 2], (0,))
+    True
+    """
+    if len(index) == 1 and type(values[index[0]]) is str:
+        return zlib.crc32(values[index[0]].encode("utf-8", "surrogatepass"))
+    return zlib.crc32(_key_bytes(values, index))
+
+
+def partial_key_hashes(values: Sequence[Any], index: tuple[int, ...]) -> tuple[int, int]:
+    """Return the two hashes whose tasks are a partial-key grouping's candidates."""
+    digest = hashlib.blake2b(_key_bytes(values, index), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")
+
+
 def _fields_chooser(sub: Subscription) -> Callable[[Sequence[Any]], int]:
     tasks, index, n = sub.tasks, sub.key_index, len(sub.tasks)
     if len(index) != 1:
@@ -79,9 +99,9 @@ def _partial_key_chooser(sub: Subscription) -> Callable[[Sequence[Any]], int]:
     sent = {t: 0 for t in tasks}
 
     def choose(values: Sequence[Any]) -> int:
-        digest = hashlib.blake2b(_key_bytes(values, index), digest_size=8).digest()
-        first = tasks[int.from_bytes(digest[:4], "little") % n]
-        second = tasks[int.from_bytes(digest[4:], "little") % n]
+        first_hash, second_hash = partial_key_hashes(values, index)
+        first = tasks[first_hash % n]
+        second = tasks[second_hash % n]
         task = first if sent[first] <= sent[second] else second
         sent[task] += 1
         return task

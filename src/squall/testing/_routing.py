@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from squall.engine._routing import key_hash, partial_key_hashes
 from squall.errors import TopologyError
 from squall.topology import Grouping, TopologyModel
 
@@ -18,16 +18,12 @@ class _Subscription:
     key_positions: tuple[int, ...]
 
 
-def stable_hash(values: Sequence[Any], salt: int = 0) -> int:
-    """Hash values the same way in every process and run (unlike ``hash()`` on str)."""
-    return zlib.crc32(repr(tuple(values)).encode("utf-8", "backslashreplace"), salt)
-
-
 class Router:
     """Pick the receiving tasks of each emit, as Storm's groupings would.
 
     Shuffle-like groupings go round-robin per (source task, stream, consumer), so a
-    run is reproducible; fields groupings hash the key values with a stable hash.
+    run is reproducible; fields groupings hash the key values with the engine's stable hash, so a key
+    reaches the same task here and on the embedded engine.
 
     >>> from squall.topology import TopologyModel
     >>> Router(TopologyModel(name="t", components={}, config={})).task_ids
@@ -86,12 +82,10 @@ class Router:
         if kind == "direct":
             return [direct_task] if direct_task in tasks else []
         if kind == "fields":
-            key = [values[i] for i in sub.key_positions]
-            return [tasks[stable_hash(key) % len(tasks)]]
+            return [tasks[key_hash(values, sub.key_positions) % len(tasks)]]
         if kind == "partial_key":
-            key = [values[i] for i in sub.key_positions]
-            first = tasks[stable_hash(key) % len(tasks)]
-            second = tasks[stable_hash(key, salt=0x9E3779B9) % len(tasks)]
+            first_hash, second_hash = partial_key_hashes(values, sub.key_positions)
+            first, second = tasks[first_hash % len(tasks)], tasks[second_hash % len(tasks)]
             return [min((first, second), key=lambda t: (self._load.get(t, 0), t))]
         slot = (source_task, stream, sub.consumer)  # shuffle, local_or_shuffle, none
         index = self._rr.get(slot, 0)
