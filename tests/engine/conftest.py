@@ -18,7 +18,13 @@ def opts(tmp_path: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def no_orphans():
-    """Every test must leave no child process behind."""
+    """Every test must leave no child process behind.
+
+    Processes that were already running (e.g. the session's Storm dev cluster) are
+    not the test's: only children that appeared during the test count.
+    """
+    me = psutil.Process()
+    before = set(me.children(recursive=True))
     yield
-    children = psutil.Process().children(recursive=True)
-    assert not children, f"leftover processes: {children}"
+    leftover = [p for p in me.children(recursive=True) if p not in before]
+    assert not leftover, f"leftover processes: {leftover}"
