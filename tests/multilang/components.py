@@ -79,6 +79,14 @@ class CrashBolt(Bolt):
         self.emit([tup.values[0]])
 
 
+class LingeringThreadCrashBolt(CrashBolt):
+    """CrashBolt that also starts a non-daemon thread which never ends on its own."""
+
+    def initialize(self, conf, ctx):
+        self._never = threading.Event()
+        threading.Thread(target=self._never.wait, name="user-lingering").start()
+
+
 class TolerantCrashBolt(CrashBolt):
     """Like CrashBolt, but keeps going after an exception."""
 

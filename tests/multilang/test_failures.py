@@ -27,6 +27,17 @@ def test_exception_in_process_reports_fails_and_exits(spawn, tmp_path):
     )
 
 
+def test_crash_exits_even_with_a_lingering_user_thread(spawn, tmp_path):
+    # A non-daemon user thread must not keep a crashed task alive: Storm notices a dead
+    # subprocess only when its stdout closes (else after the heartbeat timeout).
+    child = spawn("LingeringThreadCrashBolt", "--exit-grace", "0.2")
+    child.handshake(tmp_path)
+    child.send(tup("7", "boom"))
+    child.recv_until(lambda m: m.get("command") == "error")
+    assert child.wait() == EXIT_COMPONENT_CRASHED
+    assert "raised ValueError: boom requested" in one_line(child.stderr())
+
+
 def test_exit_on_exception_false_reports_and_goes_on(spawn, tmp_path):
     child = spawn("TolerantCrashBolt")
     child.handshake(tmp_path)

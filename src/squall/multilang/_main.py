@@ -44,15 +44,29 @@ def run(
 
     For process entry points only (it takes over fds 0 and 1). Failures are
     written to ``stderr`` as one line ``squall.multilang: <what and fix>``. If user
-    code is still running ``exit_grace`` seconds after the input ended, the process
-    exits anyway: no orphan outlives its Storm worker.
+    code (e.g. a non-daemon thread) is still running ``exit_grace`` seconds after the
+    input ended or after this returned, the process exits anyway with the same code:
+    no orphan outlives its Storm worker, and a crashed task's stdout closes.
 
     Example (a launcher script)::
 
         sys.exit(run("mypkg.bolts:WordCount", "msgpack"))
     """
     err = stderr if stderr is not None else sys.stderr
+    code = _serve(component, serializer, log_file, err, exit_grace)
+    # The task is over: a non-daemon user thread must not keep the process (and so its
+    # stdout, which is how Storm notices the end) alive.
+    _exit_later(code, exit_grace)
+    return code
 
+
+def _serve(
+    component: Union[str, type[Component]],
+    serializer: str,
+    log_file: Optional[str],
+    err: TextIO,
+    exit_grace: float,
+) -> int:
     def fail(code: int, message: str) -> int:
         err.write(f"squall.multilang: {message}\n")
         err.flush()
