@@ -90,3 +90,28 @@ def test_watchdog_returns_at_once_for_a_dead_owner(tmp_path: Path, pid_gone: boo
     owner.kill()
     owner.wait()
     wait_for_exit(owner.pid, created)
+
+
+def _named(*args: str) -> subprocess.Popen[bytes]:
+    """A sleeping process whose command line carries ``args``."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", *args],
+                            start_new_session=True)
+
+
+def test_a_cluster_home_that_prefixes_another_spares_the_other(tmp_path: Path) -> None:
+    mine, other = tmp_path / "cluster", tmp_path / "cluster2"
+    home = StormHome(mine)
+    ours = [_named(f"-Dstorm.home={mine}"), _named("--home", str(mine)),
+            _named(f"-Dstorm.local.dir={mine / 'storm-local'}"),
+            _named("-cp", f"/opt/x.jar:{mine / 'storm-local' / 'supervisor' / 'stormjar.jar'}")]
+    theirs = [_named(f"-Dstorm.home={other}"), _named("--home", str(other)),
+              _named(f"-Dstorm.local.dir={other / 'storm-local'}"),
+              _named(f"-Dstorm.local.dir={mine / 'storm-local2'}")]
+    try:
+        found = {p.pid for p in cluster_processes([], home)}
+        assert {p.pid for p in ours} <= found
+        assert not {p.pid for p in theirs} & found
+    finally:
+        for proc in ours + theirs:
+            proc.kill()
+            proc.wait()

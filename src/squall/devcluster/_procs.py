@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,15 +112,33 @@ def cluster_processes(roots: Iterable[psutil.Process], home: StormHome) -> list[
     for proc in roots:
         _add_tree(found, proc)
     local = str(home.local_dir.resolve())
-    markers = (local, f"-Dstorm.home={home.root.resolve()}", f"--home {home.root.resolve()}")
+    names_home = _home_matcher(str(home.root.resolve()), local)
     for proc in psutil.process_iter(["cmdline", "cwd"]):
         if proc.pid in found or proc.pid in spared:
             continue
-        cmdline = " ".join(proc.info.get("cmdline") or ())
         cwd = proc.info.get("cwd") or ""
-        if any(m in cmdline for m in markers) or cwd == local or cwd.startswith(local + os.sep):
+        if names_home(proc.info.get("cmdline") or []) or cwd == local or cwd.startswith(local + os.sep):
             _add_tree(found, proc)
     return [proc for pid, proc in found.items() if pid not in spared]
+
+
+def _home_matcher(root: str, local: str) -> Callable[[list[str]], bool]:
+    """Return a test of whether a command line names storm.home ``root`` or a path in ``local``.
+
+    Whole paths only: a cluster in ``/x/cluster`` must spare one in ``/x/cluster2``.
+    """
+    in_local = re.compile(rf"(?:^|[=:]){re.escape(local)}(?:$|[/:])")
+    home_flag = f"-Dstorm.home={root}"
+
+    def names_home(args: list[str]) -> bool:
+        for i, arg in enumerate(args):
+            if arg == home_flag or (arg == root and i > 0 and args[i - 1] == "--home"):
+                return True
+            if local in arg and in_local.search(arg):
+                return True
+        return False
+
+    return names_home
 
 
 def _add_tree(found: dict[int, psutil.Process], proc: psutil.Process) -> None:
