@@ -51,6 +51,7 @@ def test_packs_project_code_data_and_squall(project, tmp_path):
     "pkg/__pycache__/a.cpython-311.pyc", "a.pyc", ".pytest_cache/v", ".mypy_cache/x",
     "node_modules/left-pad/index.js", "dist/proj.whl", "build/lib/x.py", "id_rsa",
     "deploy/server.pem", "deploy/tls.key", "old.jar", "proj.egg-info/PKG-INFO",
+    ".envrc", ".git-credentials", ".npmrc", ".pgpass", ".aws/credentials", ".ssh/config",
 ])
 def test_never_packs_secrets_envs_caches_or_build_output(project, tmp_path, relpath):
     root, _, module = project
@@ -69,6 +70,12 @@ def test_jar_written_inside_the_project_does_not_contain_itself(project):
     second = build_jar(module.Demo.model, root, root / "demo.jar", vendor=False)
     assert "resources/demo.jar" not in _names(second)
     assert first == second
+
+
+def test_jar_written_inside_the_project_does_not_pack_its_unfinished_self(project):
+    root, _, module = project
+    jar = build_jar(module.Demo.model, root, root / "demo.jar", vendor=False)
+    assert [n for n in _names(jar) if "demo.jar" in n] == []
 
 
 def test_manifest_maps_components_to_classes_and_scripts(project, tmp_path):

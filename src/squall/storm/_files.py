@@ -16,13 +16,14 @@ from pathlib import Path
 EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
     ".tox", ".nox", ".venv", "venv", "node_modules", "dist", "build", ".eggs", ".idea",
-    ".vscode", "htmlcov", ".ipynb_checkpoints", "_vendor",
+    ".vscode", "htmlcov", ".ipynb_checkpoints", "_vendor", ".ssh", ".aws", ".gnupg",
 })
 # File name patterns never packed (any depth).
 EXCLUDED_FILES = (
     ".env", ".env.*", "*.pyc", "*.pyo", "*.jar", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc",
-    ".DS_Store", ".coverage", ".coverage.*", "*.swp",
+    ".DS_Store", ".coverage", ".coverage.*", "*.swp", ".envrc", ".git-credentials", ".npmrc",
+    ".pgpass",
 )
 
 

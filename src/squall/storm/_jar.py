@@ -136,7 +136,7 @@ def build_jar_report(
                    f"Manifest-Version: 1.0\r\nCreated-By: squall {__version__}\r\n\r\n")
             _write_launchers(jar, model, manifest, report)
             _write_squall(jar)
-            _write_project(jar, root, out, report, say)
+            _write_project(jar, root, frozenset({out, tmp}), report, say)
             for wheel in wheels:
                 for name, data in wheel_members(wheel):
                     _write(jar, f"{RESOURCES}{_launcher.VENDOR_DIR}/{name}", data)
@@ -175,10 +175,10 @@ def _write_squall(jar: zipfile.ZipFile) -> None:
         _write(jar, RESOURCES + rel, path.read_bytes())
 
 
-def _write_project(jar: zipfile.ZipFile, root: Path, out: Path, report: JarReport,
+def _write_project(jar: zipfile.ZipFile, root: Path, skip: frozenset[Path], report: JarReport,
                    say: Progress) -> None:
     reserved = {_launcher.MANIFEST_NAME, f"{_launcher.BOOT_MODULE}.py"}
-    for path, rel in project_files(root, skip=frozenset({out})):
+    for path, rel in project_files(root, skip=skip):  # the jar and its unfinished self
         top = rel.split("/", 1)[0]
         if rel in reserved or top in ("squall", _launcher.VENDOR_DIR) or top.startswith(
                 "squall_launch_"):
