@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from squall import Topology
 from squall.engine import run_local
+from squall.errors import ConfigError
 from tests.engine.components import ConfRecorder, Numbers, Sink, read, wait_for
 
 
@@ -36,6 +38,38 @@ def test_conf_precedence_context_and_task_logs(opts, tmp_path):
     for text in ("hello from print", "hello from self.log", "hello from logger"):
         assert text in log
     assert (tmp_path / "r" / "engine.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"squall.engine.batch.size": "x"}, "conf 'squall.engine.batch.size' must be a number >= 1, got 'x'"),
+        ({"topology.max.spout.pending": -1}, "conf 'topology.max.spout.pending' must be a number >= 0, got -1"),
+        ({"squall.engine.metrics.interval.secs": 0.005}, "must be a number >= 0.01, got 0.005"),
+        ({"topology.tick.tuple.freq.secs": 0}, "conf 'topology.tick.tuple.freq.secs' must be a number >= 0.001"),
+    ],
+)
+def test_bad_engine_conf_is_one_error_before_any_task_starts(tmp_path, options, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        run_local(Configured, options=options, time=1.0, log_dir=tmp_path / "r")
+    assert not (tmp_path / "r" / "engine.log").exists()
+
+
+class BadComponentConf(Topology):
+    numbers = Numbers.spec()
+    sink = Sink.spec(inputs=[numbers], config={"squall.engine.batch.size": 0})
+
+
+def test_bad_engine_conf_of_one_component_names_it(tmp_path):
+    with pytest.raises(ConfigError, match="^component 'sink': conf 'squall.engine.batch.size' must be a number >= 1, got 0$"):
+        run_local(BadComponentConf, time=1.0, log_dir=tmp_path / "r")
+
+
+def test_max_spout_pending_zero_means_no_limit_as_on_storm(opts, tmp_path):
+    options = dict(opts, **{"topology.max.spout.pending": 0, "test.count": 50})
+    result = run_local(Configured, options=options, until_idle=True, idle_secs=0.3, log_dir=tmp_path / "r")
+    assert result.crashes == ()
+    assert result["numbers"].acked == 50
 
 
 def test_spouts_are_activated_then_deactivated_and_idle_runs_end(opts, tmp_path):

@@ -26,6 +26,15 @@ def test_tick_tuples_arrive_at_the_configured_frequency(opts, tmp_path):
     assert (tick["id"], tick["component"], tick["stream"], tick["source_task"], tick["values"]) == (None, "__system", "__tick", -1, [])
 
 
+def test_a_topology_wide_tick_frequency_reaches_bolts_only(opts, tmp_path):
+    # on Storm a spout's code never sees tick tuples; here one used to crash every spout task
+    options = dict(opts, **{"topology.tick.tuple.freq.secs": 0.1, "test.count": 20})
+    result = run_local(Ticking, options=options, time=1.0, log_dir=tmp_path / "r")
+    assert result.crashes == ()
+    assert result["numbers"].emitted == 20
+    assert read(opts["test.dir"], "tick")
+
+
 def test_no_ticks_without_the_setting(opts, tmp_path):
     run_local(Ticking, options=opts, time=1.0, log_dir=tmp_path / "r")
     tasks = Ticking.model.task_ids()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from squall.errors import ConfigError
@@ -55,3 +56,33 @@ def integer(conf: Mapping[str, Any], key: str, *, minimum: int = 0, allow_none: 
     if int(value) != value:
         raise ConfigError(f"conf {key!r} must be an integer, got {value!r}")
     return int(value)
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """The engine keys a task process reads, validated: one per component conf."""
+
+    batch_size: int
+    message_timeout: float
+    max_spout_pending: Optional[int]  # None: no limit (also Storm's 0)
+    tick_secs: Optional[float]  # None: no tick tuples
+    spout_wait_secs: float
+    metrics_secs: float
+    shutdown_secs: float
+
+
+def task_settings(conf: Mapping[str, Any]) -> TaskSettings:
+    """Read and check the task-level keys of ``conf``; raise ``ConfigError`` on a bad value.
+
+    ``run_local`` calls this for every component before forking, so a bad value is a
+    one-line error up front rather than a task that crashes at start-up.
+    """
+    return TaskSettings(
+        batch_size=integer(conf, BATCH_SIZE, minimum=1) or 1,
+        message_timeout=number(conf, MESSAGE_TIMEOUT, minimum=0.001) or 30.0,
+        max_spout_pending=integer(conf, MAX_SPOUT_PENDING, minimum=0, allow_none=True) or None,
+        tick_secs=number(conf, TICK_FREQ, minimum=0.001, allow_none=True),
+        spout_wait_secs=(number(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
+        metrics_secs=number(conf, METRICS_INTERVAL, minimum=0.01) or 0.5,
+        shutdown_secs=number(conf, SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0,
+    )

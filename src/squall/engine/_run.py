@@ -57,8 +57,7 @@ def run_local(
     merged.update(model.config)
     merged.update(options or {})
     model = model.with_config(merged)
-    for key in (_conf.MESSAGE_TIMEOUT, _conf.METRICS_INTERVAL):
-        _conf.number(model.config, key, minimum=0.001)
+    _check_task_conf(model)
     if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float)) or time <= 0):
         raise ConfigError(f"run_local(time={time!r}): the run time must be a number of seconds > 0")
     run_dir = _run_dir(model.name, log_dir)
@@ -72,6 +71,16 @@ def run_local(
         on_progress=on_progress,
     )
     return supervisor.run()
+
+
+def _check_task_conf(model: TopologyModel) -> None:
+    """Validate the engine keys every task reads, naming the component whose config is bad."""
+    _conf.task_settings(model.config)
+    for name in model.components:
+        try:
+            _conf.task_settings(model.component_config(name))
+        except ConfigError as exc:
+            raise ConfigError(f"component {name!r}: {exc}") from None
 
 
 def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:

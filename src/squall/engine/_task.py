@@ -49,19 +49,19 @@ class TaskHost(Collector):
     """Run one task: the ``ComponentHost`` of its component instance and its I/O loop."""
 
     def __init__(self, plan: TaskPlan, wiring: Wiring) -> None:
-        conf = plan.conf
-        self.batch = _conf.integer(conf, _conf.BATCH_SIZE, minimum=1) or 1
-        timeout = _conf.number(conf, _conf.MESSAGE_TIMEOUT, minimum=0.001) or 30.0
-        super().__init__(plan, wiring, self.batch, timeout, make_packer())
+        settings = _conf.task_settings(plan.conf)
+        self.batch = settings.batch_size
+        super().__init__(plan, wiring, self.batch, settings.message_timeout, make_packer())
         self.is_spout = plan.kind == SPOUT
-        self.max_pending = _conf.integer(conf, _conf.MAX_SPOUT_PENDING, minimum=1, allow_none=True)
+        self.max_pending = settings.max_spout_pending
         # a spout at max.spout.pending resumes once this many of its trees completed: a few
         # fuller batches instead of a one-line burst per ack message (costs per message dominate)
         self._resume_gap = max(1, min(self.batch, (self.max_pending or 0) // 20))
-        self.tick_secs = _conf.number(conf, _conf.TICK_FREQ, minimum=0.001, allow_none=True)
-        self.spout_wait = (_conf.number(conf, _conf.SPOUT_WAIT_MS) or 0.0) / 1000.0
-        self.metrics_secs = _conf.number(conf, _conf.METRICS_INTERVAL, minimum=0.01) or 0.5
-        self.shutdown_secs = _conf.number(conf, _conf.SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0
+        # tick tuples are for bolts: on Storm a spout's user code never sees them
+        self.tick_secs = None if self.is_spout else settings.tick_secs
+        self.spout_wait = settings.spout_wait_secs
+        self.metrics_secs = settings.metrics_secs
+        self.shutdown_secs = settings.shutdown_secs
         self.inbox = wiring.inbox_read[plan.task]
         self.control = wiring.control_child[plan.task]
         self.report = wiring.report_write
