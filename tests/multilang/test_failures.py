@@ -71,6 +71,7 @@ GARBAGE = [
     ("json", b"42\nend\n", "neither a message object nor a task-id array"),
     ("json", b"[1,2]\nend\n", "no emit asked for them"),
     ("msgpack", b"\xc1", "malformed msgpack input"),
+    ("msgpack", b"\x81\x91\x01\x02", "malformed msgpack input"),  # a map keyed by an array
     ("msgpack", b"\x82\xa2id\xa11", "input ended inside a frame"),
     ("msgpack", b"\x2a", "neither a message object nor a task-id array"),
     ("msgpack", b"\x92\x01\x02", "no emit asked for them"),

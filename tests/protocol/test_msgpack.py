@@ -56,6 +56,12 @@ def test_reserved_byte_is_a_protocol_error():
         MsgpackDecoder().feed(b"\xc1")
 
 
+@pytest.mark.parametrize("data", [b"\x81\x91\x01\x02", b"\x81\x80\x01"])
+def test_unhashable_map_key_is_a_protocol_error(data):
+    with pytest.raises(ProtocolError, match="malformed msgpack input"):
+        MsgpackDecoder().feed(data)
+
+
 def test_serializer_for_unknown_name():
     with pytest.raises(ConfigError, match="unknown multi-lang serializer 'xml'; use one of: json, msgpack"):
         serializer_for("xml")

@@ -32,7 +32,7 @@ class MsgpackDecoder(Decoder):
             unpacker.feed(data)
             self._fed += len(data)
             return list(unpacker)
-        except (ValueError, msgpack.UnpackException) as exc:
+        except (ValueError, TypeError, msgpack.UnpackException) as exc:  # TypeError: unhashable map key
             raise ProtocolError(
                 f"malformed msgpack input near byte {unpacker.tell()}: {exc}; "
                 "each message must be one msgpack map or array"
