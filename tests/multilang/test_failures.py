@@ -129,6 +129,14 @@ def test_first_message_not_a_handshake(spawn):
     assert "expected the handshake {conf, context, pidDir}" in one_line(child.stderr())
 
 
+@pytest.mark.parametrize("bad", [{"taskid": "x"}, {"task->component": []}, {"source->stream->fields": {"words": ["word"]}}])
+def test_malformed_handshake_context(spawn, tmp_path, bad):
+    child = spawn("EchoBolt")
+    child.send({"conf": {}, "context": {**context(), **bad}, "pidDir": str(tmp_path)})
+    assert child.wait() == EXIT_PROTOCOL
+    assert "squall.multilang: protocol error: handshake context is malformed" in one_line(child.stderr())
+
+
 def test_missing_pid_dir(spawn, tmp_path):
     child = spawn("EchoBolt")
     child.send({"conf": {}, "context": context(), "pidDir": str(tmp_path / "nope")})

@@ -86,7 +86,13 @@ class _Runtime:
         first = self._read_handshake(decoder)
         conf, raw_context, pid_dir = check_handshake(first[0])
         self._write_pid(pid_dir)
-        context = TopologyContext.from_storm(raw_context)
+        try:
+            context = TopologyContext.from_storm(raw_context)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProtocolError(
+                f"handshake context is malformed ({type(exc).__name__}: {exc}); "
+                "expected Storm's TopologyContext JSON (taskid, componentid, task->component, ...)"
+            ) from None
         self._name = context.component_id or self._name
         host, inbox = self._start(decoder, conf, context, first[1:])
         comp: Optional[Component] = None
