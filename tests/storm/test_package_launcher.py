@@ -60,3 +60,20 @@ def test_launcher_refuses_an_interpreter_of_another_python_version(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert b"squall launcher: the jar vendors wheels for Python 2.7" in err
+
+
+def test_launcher_names_missing_dependencies_of_an_unvendored_jar(tmp_path):
+    # A bare virtualenv: the workers' interpreter lacks squall's runtime dependencies.
+    import venv
+
+    venv.EnvBuilder(with_pip=False).create(tmp_path / "bare")
+    resources = _unpack(tmp_path)
+    proc = subprocess.Popen([str(tmp_path / "bare" / "bin" / "python"), "squall_launch_upper.py"],
+                            cwd=resources, env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("squall launcher: cannot import squall's runtime on ")
+    assert "No module named " in lines[0] and "install orjson and msgpack" in lines[0]

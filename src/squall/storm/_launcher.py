@@ -56,7 +56,15 @@ def main(component):
     vendor = os.path.join(HERE, "_vendor")
     extra = roots + ([vendor] if os.path.isdir(vendor) else [])
     sys.path[:] = extra + [p for p in sys.path if os.path.abspath(p or ".") not in extra]
-    from squall.multilang import run
+    if sys.version_info < (3, 10):
+        _fail("squall needs Python >= 3.10 but %s is Python %s; set the environment's python "
+              "to a newer interpreter" % (sys.executable, running))
+    try:
+        from squall.multilang import run
+    except ImportError as exc:
+        _fail("cannot import squall's runtime on %s (%s); vendor the dependencies (the "
+              "environment's vendor option) or install orjson and msgpack for that interpreter"
+              % (sys.executable, exc))
 
     sys.exit(run(entry["class"], manifest.get("serializer", "json")))
 '''
