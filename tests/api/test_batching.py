@@ -1,8 +1,10 @@
 """BatchingBolt: grouped batches flushed every n ticks, exactly n."""
 
+import time
+
 import pytest
 
-from squall import BatchingBolt
+from squall import BatchingBolt, TicklessBatchingBolt
 
 from tests.api.fakes import prepared, tick, tup
 
@@ -12,6 +14,8 @@ class Batches(BatchingBolt):
     ticks_between_batches = 3
 
     def group_key(self, t):
+        if t.values[0] == "no key":
+            raise KeyError("no key")
         return t.values[0]
 
     def process_batch(self, key, tups):
@@ -49,3 +53,74 @@ def test_failed_batch_fails_every_member():
 def test_spec_sets_tick_frequency():
     assert Batches.spec().config == {"topology.tick.tuple.freq.secs": 1}
     assert Batches.spec(config={"topology.tick.tuple.freq.secs": 5}).config["topology.tick.tuple.freq.secs"] == 5
+
+
+def test_a_failing_batch_does_not_drop_the_others():
+    bolt, host = prepared(Batches, outputs={"default": ["key", "n"]})
+    for i, key in enumerate(["a", "bad", "b"]):
+        bolt._squall_on_tuple(tup(i, key))
+    bolt._squall_on_tuple(tick())
+    bolt._squall_on_tuple(tick())
+    with pytest.raises(ValueError, match="bad batch"):
+        bolt._squall_on_tuple(tick())
+    assert host.fails == [1]
+    assert sorted(e["values"][0] for e in host.emits) == ["a", "b"]
+    assert sorted(a for a in host.acks if isinstance(a, int)) == [0, 2]
+
+
+def test_group_key_raising_fails_the_tuple():
+    bolt, host = prepared(Batches, outputs={"default": ["key", "n"]})
+    with pytest.raises(KeyError):
+        bolt._squall_on_tuple(tup(7, "no key"))
+    assert host.fails == [7]
+    assert bolt._squall_batches == {}
+
+
+class Timed(TicklessBatchingBolt):
+    outputs = ["key", "n"]
+    secs_between_batches = 0.01
+    exit_on_exception = False
+
+    def group_key(self, t):
+        return t.values[0]
+
+    def process_batch(self, key, tups):
+        if key == "bad":
+            raise ValueError("bad batch")
+        self.emit([key, len(tups)])
+
+
+def _poll(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def test_tickless_bolt_goes_on_after_an_error_without_exit_on_exception():
+    bolt, host = prepared(Timed, outputs={"default": ["key", "n"]})
+    try:
+        bolt._squall_on_tuple(tup(1, "bad"))
+        _poll(lambda: host.fails == [1])
+        bolt._squall_on_tuple(tup(2, "a"))
+        _poll(lambda: 2 in host.acks)
+        assert [e["values"] for e in host.emits] == [["a", 1]]
+        assert host.fatals == []
+        assert len(host.errors) == 1 and "ValueError: bad batch" in host.errors[0]
+    finally:
+        bolt._squall_close()
+
+
+def test_tickless_bolt_error_stops_the_task_with_exit_on_exception():
+    class Strict(Timed):
+        exit_on_exception = True
+
+    bolt, host = prepared(Strict, outputs={"default": ["key", "n"]})
+    try:
+        bolt._squall_on_tuple(tup(1, "bad"))
+        _poll(lambda: host.fatals)
+        assert host.fails == [1]
+        assert isinstance(host.fatals[0], ValueError)
+        _poll(lambda: not bolt._squall_timer.is_alive())  # the timer stopped with the task
+    finally:
+        bolt._squall_close()

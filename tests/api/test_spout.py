@@ -1,6 +1,9 @@
 """Spout and ReliableSpout."""
 
+import pytest
+
 from squall import ReliableSpout, Spout
+from squall.errors import TopologyError
 
 from tests.api.fakes import prepared
 
@@ -34,3 +37,12 @@ def test_reliable_spout_forgets_acked():
     spout.ack("a")
     spout.fail("a")
     assert len(host.emits) == 1 and spout.unacked == {}
+
+
+def test_reliable_spout_keeps_nothing_of_an_emit_that_raised():
+    spout, host = prepared(Numbers, outputs={"default": ["n"]})
+    with pytest.raises(TopologyError, match="emit on undeclared stream 'other'"):
+        spout.emit([1], tup_id="a", stream="other")
+    with pytest.raises(TopologyError, match="emit of 2 value"):
+        spout.emit([1, 2], tup_id="b")
+    assert spout.unacked == {} and host.emits == []

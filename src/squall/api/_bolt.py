@@ -242,14 +242,32 @@ class BatchingBolt(Bolt):
                 self._host.ack(tup.id)
             return
         with self._squall_batch_lock:
-            self._squall_batches.setdefault(self.group_key(tup), []).append(tup)
+            try:
+                self._squall_batches.setdefault(self.group_key(tup), []).append(tup)
+            except BaseException:  # group_key raised or returned an unhashable key
+                if self.auto_fail:
+                    self._host.fail(tup.id)
+                raise
 
     def _squall_flush(self) -> None:
-        """Hand every pending batch to ``process_batch``; ack or fail its tuples."""
+        """Hand every pending batch to ``process_batch``; ack or fail its tuples.
+
+        A batch that raises is failed (``auto_fail``) and the other batches still run;
+        then the first error is raised (later ones are reported with ``raise_exception``).
+        """
         with self._squall_batch_lock:
             batches, self._squall_batches = self._squall_batches, {}
+            error: Optional[Exception] = None
             for key, tups in batches.items():
-                self._squall_run_batch(key, tups)
+                try:
+                    self._squall_run_batch(key, tups)
+                except Exception as exc:
+                    if error is None:
+                        error = exc
+                    else:
+                        self.raise_exception(exc)
+            if error is not None:
+                raise error
 
     def _squall_run_batch(self, key: Any, tups: list[Tuple]) -> None:
         if self.auto_anchor:
@@ -273,8 +291,9 @@ class TicklessBatchingBolt(BatchingBolt):
     """A ``BatchingBolt`` flushed by a timer every ``secs_between_batches`` seconds.
 
     Needs no tick tuples. ``process_batch`` runs on the timer thread (never at the
-    same time as ``group_key``); an exception there stops the task like one in
-    ``process``.
+    same time as ``group_key``); an exception there fails the batch and, as in
+    ``process``, stops the task (``exit_on_exception``) or is reported and the timer
+    goes on.
     """
 
     secs_between_batches: ClassVar[float] = 2.0
@@ -305,7 +324,12 @@ class TicklessBatchingBolt(BatchingBolt):
         while not self._squall_stop.wait(self.secs_between_batches):
             try:
                 self._squall_flush()
-            except BaseException as exc:  # the host reports it and stops the task
+            except Exception as exc:
+                if self.exit_on_exception:
+                    self._host.fatal(exc)  # the host reports it and stops the task
+                    return
+                self.raise_exception(exc)
+            except BaseException as exc:
                 self._host.fatal(exc)
                 return
 

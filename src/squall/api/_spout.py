@@ -99,9 +99,15 @@ class ReliableSpout(Spout):
         need_task_ids: bool = False,
     ) -> Optional[list[int]]:
         """Emit like ``Spout.emit``, remembering tracked tuples for replay."""
-        if tup_id is not None:
-            self.unacked[tup_id] = (list(values), stream, direct_task)
-        return super().emit(values, tup_id, stream, direct_task, need_task_ids)
+        if tup_id is None:
+            return super().emit(values, tup_id, stream, direct_task, need_task_ids)
+        self.unacked[tup_id] = (list(values), stream, direct_task)
+        try:
+            return super().emit(values, tup_id, stream, direct_task, need_task_ids)
+        except BaseException:  # not emitted (bad values, stream or task): nothing to replay
+            self.unacked.pop(tup_id, None)
+            self.failures.pop(tup_id, None)
+            raise
 
     def ack(self, tup_id: Any) -> None:
         """Forget an acked tuple."""
