@@ -145,6 +145,8 @@ class TaskIdWaiters:
             self._slots.append(slot)
 
         self._writer.send_now(frame, before=register)
+        if self._error is not None and not slot.event.is_set():
+            raise self._error  # input ended while registering: close() may have missed the slot
         self._on_register()
         slot.event.wait()
         if slot.error is not None:
