@@ -10,7 +10,6 @@ its children: when the value reaches zero the whole tree was processed.
 from __future__ import annotations
 
 import math
-import random
 from typing import Any, Optional
 
 TASK_BITS = 16
@@ -19,44 +18,22 @@ _BUCKETS_PER_OCTAVE = 8
 _MIN_LOG = -10 * _BUCKETS_PER_OCTAVE  # ~1 microsecond
 
 
-def owner_task(root: int) -> int:
-    """Return the spout task that owns a root id."""
-    return root & TASK_MASK
-
-
 class SpoutTracker:
-    """Pending tuple trees of one spout task: XOR values, spout message ids, start times."""
+    """Pending tuple trees of one spout task: XOR values, spout message ids, start times.
 
-    __slots__ = ("task_id", "pending", "timeout", "_rng", "latency")
+    The hot paths work on ``pending`` directly: the collector's spout emit mints the
+    root and starts the tree, the task host XORs acks in; this class keeps the rest.
+    """
 
-    def __init__(self, task_id: int, timeout: float, rng: random.Random) -> None:
+    __slots__ = ("task_id", "pending", "timeout", "latency")
+
+    def __init__(self, task_id: int, timeout: float) -> None:
         if task_id > TASK_MASK:
             raise ValueError(f"task id {task_id} too large for the embedded engine (max {TASK_MASK})")
         self.task_id = task_id
         self.timeout = timeout
-        self._rng = rng
         self.pending: dict[int, list[Any]] = {}  # root -> [xor, msg_id, start]
         self.latency = LatencyStats()
-
-    def new_root(self) -> int:
-        """Return a fresh root id owned by this task."""
-        return ((self._rng.getrandbits(46) + 1) << TASK_BITS) | self.task_id
-
-    def start(self, root: int, msg_id: Any, xor: int, now: float) -> None:
-        """Track a new tree whose edges XOR to ``xor``."""
-        self.pending[root] = [xor, msg_id, now]
-
-    def ack(self, root: int, value: int, now: float) -> Optional[Any]:
-        """XOR an ack into its tree; return the message id when the tree is complete."""
-        entry = self.pending.get(root)
-        if entry is None:
-            return None  # already failed or timed out, or owned by a previous incarnation
-        entry[0] ^= value
-        if entry[0]:
-            return None
-        del self.pending[root]
-        self.latency.add((now - entry[2]) * 1000.0)
-        return entry[1]
 
     def fail(self, root: int) -> Optional[Any]:
         """Drop a failed tree; return its message id (None when unknown)."""

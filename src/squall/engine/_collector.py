@@ -62,7 +62,7 @@ class Collector:
         self.fails: dict[int, list[int]] = {}  # spout task -> failed roots
         self.inputs: dict[int, Any] = {}  # tuple handle -> (roots, value), a list once anchored to
         self.callbacks: list[Any] = []  # spout message ids whose tuples reached nobody
-        self.tracker = SpoutTracker(plan.task, timeout, self._rng) if plan.kind == "spout" else None
+        self.tracker = SpoutTracker(plan.task, timeout) if plan.kind == "spout" else None
         self.lock = threading.Lock()
         self.main_thread = threading.get_ident()
         self.blocked = False
