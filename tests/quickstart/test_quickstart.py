@@ -101,3 +101,13 @@ def test_refuses_invalid_names(tmp_path, name, hint):
 def test_creates_missing_destination(tmp_path):
     root = create_project("deep", tmp_path / "a" / "b")
     assert (root / "squall.toml").is_file()
+
+
+def test_project_folder_gets_the_umask_permissions_not_the_staging_folders(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        root = create_project("perms", tmp_path)
+    finally:
+        os.umask(umask)
+    assert root.stat().st_mode & 0o777 == 0o755
+    assert [p.name for p in tmp_path.iterdir()] == ["perms"]  # no staging folder left behind

@@ -73,11 +73,16 @@ def create_project(name: str, dest_dir: Union[str, "os.PathLike[str]"] = ".") ->
     except OSError as exc:
         raise ConfigError(f"cannot create the project in {dest}: {exc.strerror}; pick a writable folder") from None
     try:
-        _write_files(staging, name)
-        os.rename(staging, root)  # fails if root appeared meanwhile: never overwrite
+        # mkdtemp's folder is private (0700): build the project in a folder made with the
+        # user's umask inside it, then move that one into place.
+        project = staging / name
+        project.mkdir()
+        _write_files(project, name)
+        os.rename(project, root)  # fails if root appeared meanwhile: never overwrite
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise ConfigError(f"cannot create {root}: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return root.resolve()
 
 
