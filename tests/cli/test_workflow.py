@@ -39,3 +39,17 @@ def test_quickstart_creates_a_project(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Created project 'demo' in ")
     assert (tmp_path / "demo").is_dir()
+
+
+@pytest.mark.parametrize("name", ["graph.pdf", "graph"])
+def test_visualize_unknown_suffix_is_a_usage_error(project, name):
+    result = invoke("visualize", "small_flow.py", "-o", name)
+    assert result.exit_code == 2, result.output
+    assert f"-o {name}: cannot tell the format from" in result.output and "--format" in result.output
+    assert not (project / name).exists()
+
+
+def test_visualize_format_option_wins_over_the_suffix(project):
+    result = invoke("visualize", "small_flow.py", "-o", "graph.txt", "--format", "dot")
+    assert result.exit_code == 0, result.output
+    assert (project / "graph.txt").read_text().startswith('digraph "Small"')

@@ -48,7 +48,7 @@ Examples:
               help="Output format (default: from the -o suffix, else mermaid).")
 def visualize(target: str | None, output: Path | None, fmt: str | None) -> None:
     """Draw the topology TARGET as a graph of components and groupings."""
-    fmt = fmt or (_SUFFIXES.get(output.suffix.lower()) if output else None) or "mermaid"
+    fmt = fmt or _format_of(output)
     if output is None and fmt in ("svg", "png") and sys.stdout.isatty():
         raise ConfigError(f"--format {fmt} writes binary/XML: give a file with -o topology.{fmt}")
     loaded = load(target)
@@ -66,3 +66,14 @@ def visualize(target: str | None, output: Path | None, fmt: str | None) -> None:
     else:
         output.write_text(data)
     click.echo(f"Wrote {output} ({fmt}, topology {loaded.model.name!r})", err=True)
+
+
+def _format_of(output: Path | None) -> str:
+    """Return the format named by ``output``'s suffix (mermaid without ``-o``)."""
+    if output is None:
+        return "mermaid"
+    fmt = _SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise click.UsageError(f"-o {output}: cannot tell the format from {output.suffix or 'no suffix'!r}; "
+                               "name the file .svg, .png, .dot, .gv, .mmd or .mermaid, or pass --format")
+    return fmt
