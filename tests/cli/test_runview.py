@@ -66,3 +66,12 @@ def test_summary_table():
     text = render(summary_table(result))
     assert "Small: 4.0s, stopped by idle" in text
     assert "numbers (spout)" in text and "400" in text and "100" in text
+
+
+def test_sub_millisecond_execute_latency_is_shown_in_microseconds():
+    snap = SimpleNamespace(topology="Small", elapsed=1.0, components={
+        "fast": comp("bolt", executed=10, execute_latency_ms=0.0029),
+        "slow": comp("bolt", executed=10, execute_latency_ms=0.25),
+    })
+    lines = plain_lines(snap, {})
+    assert lines[0].endswith("latency=2.9us") and lines[1].endswith("latency=0.2ms")

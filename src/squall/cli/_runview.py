@@ -53,7 +53,10 @@ def _count(n: float) -> str:
 
 
 def _ms(value: float) -> str:
-    return f"{value:.1f}ms" if value else "-"
+    """Milliseconds to one decimal; below 0.1 ms in microseconds (a fast bolt is not "0.0ms")."""
+    if not value:
+        return "-"
+    return f"{value:.1f}ms" if value >= 0.1 else f"{value * 1000:.1f}us"
 
 
 def _latency(comp: Any) -> str:
