@@ -79,7 +79,7 @@ def test_run_until_idle_prints_logs_and_summary(project):
     lines = out.stdout.splitlines()
     assert lines[0] == "Running Small (2 components, 3 tasks) for 60s"
     assert lines[1].startswith("Logs: ")
-    assert "Small: " in out.stdout and "stopped by idle" in out.stdout
+    assert "Small: " in out.stdout and "stopped when idle" in out.stdout
     assert "numbers (spout)" in out.stdout and "double (bolt)" in out.stdout
     assert Path(lines[1][len("Logs: "):]).is_dir()
 
@@ -89,7 +89,8 @@ def test_run_for_a_time(project):
     out = squall("run", "small_flow.py", "-t", "2", "--par", "double=1", cwd=project)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "Running Small (2 components, 2 tasks) for 2s"
-    assert "stopped by time" in out.stdout
+    assert "stopped at the time limit" in out.stdout
+    assert [line for line in out.stdout.splitlines() if line != line.rstrip()] == []  # log-friendly
 
 
 ENDLESS = '''
@@ -140,7 +141,7 @@ def test_signal_stops_a_run_cleanly(project, signum):
             proc.wait()
     assert proc.returncode == 0, err
     assert "Stopping: draining pending tuples" in err
-    assert "Endless: " in out and "stopped by stopped" in out
+    assert "Endless: " in out and "stopped by Ctrl-C/SIGTERM" in out
 
 
 def test_debug_shows_the_traceback(project):
@@ -176,7 +177,7 @@ def test_run_on_a_terminal_shows_the_live_table(project):
     text = b"".join(chunks).decode("utf-8", "replace")
     assert "Small  " in text and "(Ctrl-C to stop)" in text  # the live table's heading
     assert "emitted/s" in text and "┏" in text                # rich table, not ASCII
-    assert "stopped by time" in text
+    assert "stopped at the time limit" in text
 
 
 @pytest.mark.skipif(not engine_available() or importlib.util.find_spec("squall.quickstart") is None,
@@ -186,4 +187,4 @@ def test_quickstart_project_runs_without_target(tmp_path):
     out = squall("run", "-t", "1", cwd=tmp_path / "demo")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Running WordCount (")
-    assert "stopped by time" in out.stdout
+    assert "stopped at the time limit" in out.stdout

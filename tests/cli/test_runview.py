@@ -64,7 +64,7 @@ def test_summary_table():
     result = SimpleNamespace(topology="Small", elapsed=4.0, stop_reason="idle",
                              components=snapshot(4.0, 400, 400).components)
     text = render(summary_table(result))
-    assert "Small: 4.0s, stopped by idle" in text
+    assert "Small: 4.0s, stopped when idle" in text
     assert "numbers (spout)" in text and "400" in text and "100" in text
 
 

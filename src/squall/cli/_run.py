@@ -104,7 +104,14 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
 
 
 def _print_summary(console: Any, result: Any, order: list[str], interactive: bool) -> None:
-    console.print(summary_table(result, order, plain=not interactive))
+    table = summary_table(result, order, plain=not interactive)
+    if interactive:
+        console.print(table)
+    else:  # rich pads the title and caption to the table's width: no trailing blanks in logs
+        with console.capture() as captured:
+            console.print(table)
+        for line in captured.get().splitlines():
+            click.echo(line.rstrip())
     for crash in result.crashes:
         where = f" (log: {crash.log_file})" if crash.log_file else ""
         click.echo(f"crash: {crash.summary()}{where}", err=True)

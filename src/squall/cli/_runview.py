@@ -17,6 +17,9 @@ from rich.table import Table
 __all__ = ["RateTracker", "plain_lines", "progress_table", "summary_table"]
 
 _CAPTION = "latency: spouts complete (emit to ack) mean/p99, bolts execute mean"
+# RunResult.stop_reason -> how the summary says it ("stopped": the stop event, set by signals)
+_STOPPED = {"time": "stopped at the time limit", "idle": "stopped when idle",
+            "stopped": "stopped by Ctrl-C/SIGTERM", "failed": "stopped by a task failure"}
 
 
 @dataclass
@@ -106,7 +109,8 @@ def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]],
 def summary_table(result: Any, order: Sequence[str] = (), plain: bool = False) -> Table:
     """Return the end-of-run table: totals and averages per component (ASCII when ``plain``)."""
     elapsed = max(float(result.elapsed), 1e-9)
-    table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, stopped by {result.stop_reason}",
+    stopped = _STOPPED.get(result.stop_reason, f"stopped by {result.stop_reason}")
+    table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, {stopped}",
                   title_justify="left", pad_edge=False, box=box.ASCII if plain else box.HEAVY_HEAD,
                   caption=_CAPTION, caption_justify="left")
     for header in ("component", "tasks", "emitted", "executed", "acked", "failed",
