@@ -129,3 +129,21 @@ def test_until_idle_is_for_the_embedded_engine(project):
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
         "Error: --until-idle works on the embedded engine only; use -t with --engine storm")
+
+
+def test_unwritable_log_dir_names_the_option(project):
+    (project / "a_file").write_text("")
+    result = invoke("run", "small_flow.py", "-t", "1", "--log-dir", "a_file/logs")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: cannot create the log folder {project / 'a_file' / 'logs'}: Not a directory; "
+        "set --log-dir to a writable folder"]
+
+
+def test_unwritable_log_dir_of_the_env_names_squall_toml(project):
+    (project / "a_file").write_text("")
+    (project / "squall.toml").write_text('[env.local]\nlog_dir = "a_file/logs"\n')
+    result = invoke("run", "small_flow.py", "-t", "1")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        f"set log_dir of [env.local] in {project / 'squall.toml'} to a writable folder")

@@ -18,7 +18,7 @@ from rich.live import Live
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
-from squall.errors import ComponentCrashed, EngineError
+from squall.errors import ComponentCrashed, ConfigError, EngineError
 
 __all__ = ["run"]
 
@@ -60,8 +60,23 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
             raise click.UsageError("--until-idle works on the embedded engine only; use -t with --engine storm")
         _run_on_storm(loaded, seconds)
         return
-    log_dir = log_dir or loaded.env.log_dir or _fresh_log_dir(loaded.project.root, loaded.model.name)
-    _run_embedded(loaded, seconds, until_idle, log_dir.resolve())
+    if log_dir is not None:
+        where = "--log-dir"
+    elif loaded.env.log_dir is not None:
+        log_dir, where = loaded.env.log_dir, f"log_dir of [env.{loaded.env.name}] in {loaded.env.source}"
+    else:
+        log_dir, where = _fresh_log_dir(loaded.project.root, loaded.model.name), "--log-dir"
+    _run_embedded(loaded, seconds, until_idle, _make_log_dir(log_dir.resolve(), where))
+
+
+def _make_log_dir(path: Path, where: str) -> Path:
+    """Create the tasks' log folder before anything starts; ``where`` names the setting to fix."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the log folder {path}: {exc.strerror}; "
+                          f"set {where} to a writable folder") from None
+    return path
 
 
 def _fresh_log_dir(root: Path, topology: str) -> Path:
