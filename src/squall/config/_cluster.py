@@ -55,7 +55,8 @@ def storm_address(env: EnvConfig, cluster_home: Path | None = None) -> StormAddr
 def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
     """Return the :class:`squall.storm.StormEnv` (submission target) of ``env``.
 
-    The ``local`` env without ``nimbus`` becomes the running dev cluster's env; raises
+    The ``local`` env without ``nimbus`` becomes the running dev cluster's env (its
+    ``log_dir`` stays the cluster's: the env's ``log_dir`` is for ``squall run``); raises
     ConfigError when ``env`` has no nimbus, ClusterError when the dev cluster is down.
     """
     from squall.storm._env import StormEnv
@@ -65,13 +66,13 @@ def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
         extra["python"] = env.python
     if env.serializer is not None:
         extra["serializer"] = env.serializer
-    if env.log_dir is not None:
-        extra["log_dir"] = env.log_dir
     options = env.storm_options()
-    if env.uses_dev_cluster:
+    if env.uses_dev_cluster:  # its workers log where the dev cluster says, whatever log_dir is
         from squall.devcluster import DevCluster
 
         return DevCluster(home=cluster_home).storm_env(options=options, **extra)
+    if env.log_dir is not None:  # a cluster sharing this filesystem: its storm.log.dir
+        extra["log_dir"] = env.log_dir
     address = storm_address(env, cluster_home)
     return StormEnv(name=env.name, nimbus_host=address.nimbus_host, nimbus_port=address.nimbus_port,
                     ui_url=address.ui, options=options, **extra)  # type: ignore[arg-type]
