@@ -170,6 +170,15 @@ def test_no_target_uses_project_topology_key(tmp_path, write):
     assert loaded.topology.__name__ == "Two"
 
 
+def test_no_target_and_a_wrong_topology_key_names_squall_toml(tmp_path, write):
+    write("squall.toml", 'topology = "topologies/nope.py"\n')
+    with pytest.raises(TargetError) as err:
+        load(None, tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'squall.toml'}: topology = 'topologies/nope.py': topology file "
+                              f"'topologies/nope.py' not found (looked in {tmp_path}); pass an existing "
+                              "file, e.g. topologies/wordcount.py")
+
+
 def test_no_target_scans_topologies_folder(tmp_path, write):
     write("squall.toml", "")
     write("topologies/helpers_x.py", "VALUE = 1\n")

@@ -71,7 +71,10 @@ def load_target(target: str | None, project: ProjectConfig, cwd: Path | None = N
     loader = _Loader(project, (cwd or Path.cwd()).resolve())
     if target is None:
         if project.topology is not None:
-            return loader.load(project.topology, project.root)
+            try:
+                return loader.load(project.topology, project.root)
+            except TargetError as exc:  # say where the target came from
+                raise TargetError(f"{project.path}: topology = {project.topology!r}: {exc}") from exc
         folder = project.root / _TOPOLOGY_DIR
         return loader.load_folder(folder if folder.is_dir() else loader.cwd)
     return loader.load(target, loader.cwd)
