@@ -23,6 +23,7 @@ def test_embedded_matches_inprocess():
     assert embedded.engine == "embedded" and embedded.idle
     assert _same(embedded) == _same(inprocess)
     assert sorted(embedded.acked["lines"]) == [0, 1, 2] and embedded.pending == {}
+    assert embedded.streams == inprocess.streams  # so a misspelt name raises on both engines
 
 
 def test_embedded_ticks_flush_batches_and_spouts_replay():

@@ -23,6 +23,14 @@ def test_wordcount_emits_acks_and_is_reproducible():
     assert run_topology(WordCount, {"lines": LINES}).emitted == result.emitted
 
 
+def test_values_of_a_misspelt_component_or_stream_is_an_error_not_an_empty_list():
+    result = run_topology(WordCount, {"lines": LINES})
+    with pytest.raises(KeyError, match=r"no component 'cout'; its components are count, lines, split"):
+        result.values("cout")
+    with pytest.raises(KeyError, match=r"component 'split' declares no stream 'emtpy' \(declared: 'default', 'empty'\)"):
+        result.values("split", "emtpy")
+
+
 def test_dict_rows_and_per_stream_rows():
     result = run_topology(WordCount, {"lines": {"default": [{"line": "x"}]}})
     assert result.values("split") == [("x",)] and result.acked["lines"] == ["default:0"]

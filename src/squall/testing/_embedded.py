@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence
 from squall.api import Component, Spout
 from squall.errors import ComponentCrashed
 from squall.testing._recording import LogEntry
-from squall.testing._result import TopologyResult
+from squall.testing._result import TopologyResult, declared_streams
 from squall.topology import TopologyModel
 
 
@@ -116,6 +116,7 @@ def run_embedded(model: TopologyModel, *, timeout: float, raise_errors: bool = T
                         idle_secs=idle_secs, log_dir=os.path.join(tmp, "logs"))
         result = _read_records(Path(record_dir))
     result.idle = run.stop_reason == "idle"
+    result.streams = declared_streams(model)
     for crash in run.crashes:  # the engine reports a crash itself, not through the component's host
         text = crash.error or f"task {crash.task} exited with code {crash.exit_code}"
         if text not in result.errors.get(crash.component, []):

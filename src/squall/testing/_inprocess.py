@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory
 from squall.errors import ComponentCrashed
 from squall.testing._recording import LogEntry
-from squall.testing._result import TopologyResult
+from squall.testing._result import TopologyResult, declared_streams
 from squall.testing._routing import Router
 from squall.testing._tuples import tick_tuple
 from squall.topology import ComponentModel, TopologyModel
@@ -96,7 +96,7 @@ class InProcessRunner:
         self.model = model
         self.raise_errors = raise_errors
         self.router = Router(model)
-        self.result = TopologyResult(engine="inprocess")
+        self.result = TopologyResult(engine="inprocess", streams=declared_streams(model))
         self._queue: deque[tuple[_Task, Tuple]] = deque()
         self._callbacks: deque[tuple[_Task, str, Any]] = deque()
         self._roots: dict[int, _Root] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from squall.testing._recording import LogEntry
-from squall.topology import DEFAULT_STREAM
+from squall.topology import DEFAULT_STREAM, TopologyModel
 
 
 @dataclass
@@ -28,7 +28,25 @@ class TopologyResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     logs: dict[str, list[LogEntry]] = field(default_factory=dict)
     idle: bool = True
+    streams: dict[str, tuple[str, ...]] = field(default_factory=dict)  # component -> declared streams
 
     def values(self, component: str, stream: str = DEFAULT_STREAM) -> list[tuple[Any, ...]]:
-        """The values ``component`` emitted on ``stream`` (empty when it emitted none)."""
+        """The values ``component`` emitted on ``stream`` (empty when it emitted none).
+
+        Raises KeyError when the topology has no such component, or the component
+        declares no such stream: a misspelt name fails the test instead of giving [].
+        """
+        if self.streams:
+            if component not in self.streams:
+                raise KeyError(f"the topology has no component {component!r}; "
+                               f"its components are {', '.join(sorted(self.streams))}")
+            if stream not in self.streams[component]:
+                declared = ", ".join(repr(s) for s in self.streams[component]) or "none"
+                raise KeyError(f"component {component!r} declares no stream {stream!r} (declared: {declared}); "
+                               f"pass one of them: values({component!r}, stream=...)")
         return list(self.emitted.get(component, {}).get(stream, []))
+
+
+def declared_streams(model: TopologyModel) -> dict[str, tuple[str, ...]]:
+    """Return each component's declared stream names (for :meth:`TopologyResult.values`)."""
+    return {name: tuple(comp.streams) for name, comp in model.components.items()}
