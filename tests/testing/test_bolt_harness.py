@@ -104,6 +104,12 @@ def test_from_topology_uses_real_context_and_field_names():
     assert bolt.process(["x"], source="split").input.values.word == "x"
 
 
+def test_from_topology_task_index_out_of_range_names_the_parallelism():
+    par = WordCount.model.components["count"].par
+    with pytest.raises(IndexError, match=rf"'count' has {par} task\(s\) .*; use 0 to {par - 1}"):
+        BoltHarness.from_topology(WordCount, "count", task_index=par)
+
+
 def test_wrong_kind_is_a_clear_error():
     with pytest.raises(TypeError, match="use SpoutHarness"):
         from tests.testing.topologies import LineSpout

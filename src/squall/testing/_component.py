@@ -106,6 +106,10 @@ class _Harness:
                 f"its components are {', '.join(sorted(model.components))}"
             )
         task_ids = model.task_ids()
+        par = len(task_ids[component])
+        if not -par <= task_index < par:
+            raise IndexError(f"{component!r} has {par} task(s) in topology {model.name!r}: "
+                             f"task_index {task_index} is out of range; use 0 to {par - 1}")
         context = TopologyContext.for_task(model, component, task_ids[component][task_index], task_ids)
         merged = model.component_config(component)
         merged.update(conf or {})
