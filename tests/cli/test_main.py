@@ -147,3 +147,9 @@ def test_unwritable_log_dir_of_the_env_names_squall_toml(project):
     assert result.exit_code == 1
     assert result.output.strip().endswith(
         f"set log_dir of [env.local] in {project / 'squall.toml'} to a writable folder")
+
+
+def test_cluster_up_help_does_not_promise_a_ui():
+    text = " ".join(invoke("cluster", "up", "--help").output.split())
+    assert "Start ZooKeeper, Nimbus and a Supervisor on 127.0.0.1" in text
+    assert "UI is started too when its jars are available" in text

@@ -58,7 +58,9 @@ Example:
 @click.option("--exit-with-pid", type=click.IntRange(min=1), metavar="PID",
               help="Stop the cluster when process PID ends (e.g. $$ in a CI script).")
 def up(storm_version: str | None, home: Path | None, exit_with_pid: int | None) -> None:
-    """Start ZooKeeper, Nimbus, a Supervisor and the UI on 127.0.0.1 (no-op if running).
+    """Start ZooKeeper, Nimbus and a Supervisor on 127.0.0.1 (no-op if running).
+
+    Storm's UI is started too when its jars are available (they are not on Maven Central).
 
     The cluster keeps running after this command returns; stop it with `squall cluster down`.
     """
