@@ -53,3 +53,17 @@ def test_visualize_format_option_wins_over_the_suffix(project):
     result = invoke("visualize", "small_flow.py", "-o", "graph.txt", "--format", "dot")
     assert result.exit_code == 0, result.output
     assert (project / "graph.txt").read_text().startswith('digraph "Small"')
+
+
+def test_visualize_creates_the_output_folder(project):
+    result = invoke("visualize", "small_flow.py", "-o", "out/graph.svg")
+    assert result.exit_code == 0, result.output
+    assert (project / "out" / "graph.svg").read_text().startswith("<svg")
+
+
+def test_visualize_unwritable_output_is_one_line(project):
+    (project / "a_file").write_text("")
+    result = invoke("visualize", "small_flow.py", "-o", "a_file/graph.svg")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: cannot write a_file/graph.svg: File exists; give -o a writable path"]

@@ -61,10 +61,14 @@ def visualize(target: str | None, output: Path | None, fmt: str | None) -> None:
         else:
             click.echo(data, nl=not data.endswith("\n"))
         return
-    if isinstance(data, bytes):
-        output.write_bytes(data)
-    else:
-        output.write_text(data)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)  # as `squall jar -o` does
+        if isinstance(data, bytes):
+            output.write_bytes(data)
+        else:
+            output.write_text(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}; give -o a writable path") from None
     click.echo(f"Wrote {output} ({fmt}, topology {loaded.model.name!r})", err=True)
 
 
