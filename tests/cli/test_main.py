@@ -80,7 +80,7 @@ def test_bad_par_is_a_usage_error(project):
 def test_par_naming_unknown_component(project):
     result = invoke("run", "small_flow.py", "--par", "nope=2")
     assert result.exit_code == 1
-    assert result.output == ("Error: --par nope=2: topology 'Small' has no component 'nope'; "
+    assert result.output == ("Error: parallelism override nope=2: topology 'Small' has no component 'nope'; "
                              "its components are double, numbers\n")
 
 

@@ -145,7 +145,7 @@ def test_apply_settings_env_par_names_unknown_component(tmp_path):
 def test_apply_settings_cli_par_names_unknown_component():
     with pytest.raises(TopologyError) as err:
         apply_settings(Demo.model, par={"nope": 2})
-    assert str(err.value) == ("--par nope=2: topology 'Demo' has no component 'nope'; "
+    assert str(err.value) == ("parallelism override nope=2: topology 'Demo' has no component 'nope'; "
                               "its components are numbers, printer")
 
 

@@ -154,7 +154,7 @@ def test_unknown_par_override():
     class T(Topology):
         lines = LineSpout.spec()
 
-    with raises("--par nope=2: topology 'T' has no component 'nope'"):
+    with raises("parallelism override nope=2: topology 'T' has no component 'nope'"):
         T.model.with_par({"nope": 2})
 
 

@@ -98,16 +98,16 @@ class TopologyModel:
         return ids
 
     def with_par(self, overrides: Mapping[str, int]) -> "TopologyModel":
-        """Return a copy with some components' parallelism changed (``--par c=N``)."""
+        """Return a copy with some components' parallelism changed (``--par``, env ``par``)."""
         components = dict(self.components)
         for name, par in overrides.items():
             if name not in components:
                 raise TopologyError(
-                    f"--par {name}={par}: topology {self.name!r} has no component {name!r}; "
+                    f"parallelism override {name}={par}: topology {self.name!r} has no component {name!r}; "
                     f"its components are {', '.join(sorted(components))}"
                 )
             if not isinstance(par, int) or par < 1:
-                raise TopologyError(f"--par {name}={par}: parallelism must be an integer >= 1")
+                raise TopologyError(f"parallelism override {name}={par}: it must be an integer >= 1")
             components[name] = replace(components[name], par=par)
         return replace(self, components=components)
 
