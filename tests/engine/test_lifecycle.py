@@ -15,7 +15,7 @@ import pytest
 
 from squall import Topology
 from squall.engine import run_local
-from squall.errors import ConfigError
+from squall.errors import ConfigError, EngineError
 from tests.engine.components import ConfRecorder, Numbers, Sink, read, wait_for
 
 
@@ -63,6 +63,27 @@ class BadComponentConf(Topology):
 def test_bad_engine_conf_of_one_component_names_it(tmp_path):
     with pytest.raises(ConfigError, match="^component 'sink': conf 'squall.engine.batch.size' must be a number >= 1, got 0$"):
         run_local(BadComponentConf, time=1.0, log_dir=tmp_path / "r")
+
+
+def test_an_unusable_log_dir_is_one_neutral_error_naming_it(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    target = blocker / "r"
+    message = f"cannot use the log directory {target}: Not a directory; choose another log directory"
+    with pytest.raises(EngineError, match=f"^{re.escape(message)}$"):
+        run_local(Configured, time=1.0, log_dir=target)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_a_read_only_log_dir_is_refused_before_any_task_starts(tmp_path):
+    target = tmp_path / "r"
+    target.mkdir()
+    target.chmod(0o500)
+    try:
+        with pytest.raises(EngineError, match=r"log directory .*: Permission denied; choose another log directory$"):
+            run_local(Configured, time=1.0, log_dir=target)
+    finally:
+        target.chmod(0o700)
 
 
 def test_max_spout_pending_zero_means_no_limit_as_on_storm(opts, tmp_path):

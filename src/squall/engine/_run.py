@@ -96,8 +96,11 @@ def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
             path = path.with_name(f"{safe}-{stamp}-{suffix}")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        (path / "engine.log").open("a", encoding="utf-8").close()  # writable, not only present
     except OSError as exc:
-        raise EngineError(f"cannot create the run's log directory {path}: {exc.strerror}; pass log_dir=...") from exc
+        raise EngineError(
+            f"cannot use the log directory {path}: {exc.strerror or exc}; choose another log directory"
+        ) from exc
     return path
 
 
