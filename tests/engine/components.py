@@ -271,3 +271,38 @@ class Firehose(Spout):
 def distinct(rows: Iterable[dict[str, Any]], key: str) -> set[Any]:
     """Return the set of values of ``key`` over rows."""
     return {row[key] for row in rows}
+
+
+class CrashWhileDraining(Spout):
+    """Emit tracked ``[n, key]``; raise in the first ``ack()`` after ``deactivate()`` (once per test).
+
+    Records each incarnation's ``activate`` and first ``next_tuple`` as ``spout-life``
+    rows with the pid, so a test sees what a restarted incarnation did.
+    """
+
+    outputs = ["n", "key"]
+
+    def initialize(self, conf: Any, context: Any) -> None:
+        self.n = 0
+        self.emitting = False
+        self.deactivated = False
+
+    def next_tuple(self) -> None:
+        if not self.emitting:
+            self.emitting = True
+            record(self.conf, "spout-life", event="next_tuple", pid=os.getpid())
+        self.emit([self.n, "k"], tup_id=self.n)
+        self.n += 1
+
+    def ack(self, tup_id: Any) -> None:
+        record(self.conf, "spout-ack", n=tup_id)
+        marker = Path(self.conf["test.dir"]) / "crashed-while-draining"
+        if self.deactivated and not marker.exists():
+            marker.write_text("x")
+            raise RuntimeError("ack broke while draining")
+
+    def activate(self) -> None:
+        record(self.conf, "spout-life", event="activate", pid=os.getpid())
+
+    def deactivate(self) -> None:
+        self.deactivated = True

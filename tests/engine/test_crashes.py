@@ -11,7 +11,7 @@ import pytest
 from squall import Grouping, Topology
 from squall.engine import run_local
 from squall.errors import EngineError
-from tests.engine.components import AlwaysCrash, CrashOnce, Numbers, ReliableNumbers, Relay, Sink, read, wait_for
+from tests.engine.components import AlwaysCrash, CrashOnce, CrashWhileDraining, Numbers, ReliableNumbers, Relay, Sink, Slow, read, wait_for
 
 
 class Pipeline(Topology):
@@ -104,6 +104,35 @@ def test_a_killed_spout_task_is_restarted(opts, tmp_path):
     thread.join()
     assert result.stop_reason == "stopped"
     assert [(c.component, c.exit_code, c.restarted) for c in result.crashes] == [("numbers", -signal.SIGKILL, True)]
+
+
+class StoppingCrash(Topology):
+    config = {"squall.engine.drain.timeout.secs": 60, "topology.max.spout.pending": 20, "test.slow_secs": 0.02}
+    numbers = CrashWhileDraining.spec()
+    slow = Slow.spec(inputs=[numbers])
+
+
+def test_a_spout_restarted_while_the_run_stops_stays_deactivated(opts, tmp_path):
+    out = opts["test.dir"]
+    stop = threading.Event()
+
+    def stopper():
+        wait_for(lambda: read(out, "spout-ack"), timeout=30)
+        stop.set()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    result = run_local(StoppingCrash, options=opts, stop_event=stop, log_dir=tmp_path / "r")
+    thread.join()
+    (crash,) = result.crashes
+    assert (crash.component, crash.exit_code, crash.restarted) == ("numbers", 1, True)
+    assert "RuntimeError: ack broke while draining" in crash.error
+    assert result["numbers"].restarts == 1
+    # only the first incarnation was activated and called next_tuple; the restarted one stayed
+    # deactivated, so the drain did not wait for its 60s timeout
+    life = read(out, "spout-life")
+    assert [row["event"] for row in life] == ["activate", "next_tuple"], life
+    assert result.elapsed < 60
 
 
 def _spout_pid(run_dir):

@@ -75,6 +75,7 @@ class Supervisor:
         self.pids: dict[int, int] = {}  # task -> pid of the live incarnation
         self.reported: set[int] = set()  # tasks whose live incarnation reported metrics
         self.stopping_tasks: set[int] = set()
+        self.draining = False  # spouts deactivated: a restarted spout starts deactivated too
         self.last_error: dict[int, str] = {}
         self.restart_times: dict[int, deque[float]] = {}
         self.crashes: list[CrashReport] = []
@@ -261,7 +262,7 @@ class Supervisor:
             return
         times.append(now)
         self.states[task].restarted()
-        self.plans[task] = replace(plan, incarnation=plan.incarnation + 1)
+        self.plans[task] = replace(plan, incarnation=plan.incarnation + 1, active=not self.draining)
         self._spawn(task)
 
     # -- stop -------------------------------------------------------------------------
@@ -274,6 +275,7 @@ class Supervisor:
 
     def _shutdown(self) -> None:
         """Deactivate spouts, let pending trees finish, then stop components upstream first."""
+        self.draining = True
         spouts = [t for t, p in self.plans.items() if p.kind == SPOUT and t in self.pids]
         for task in spouts:
             self._send(task, "deactivate")

@@ -79,7 +79,7 @@ class TaskHost(Collector):
         self._poller = select.poll()  # registrations kept between waits
         self._polled: dict[int, int] = {}
         self._received = 0
-        self.active = True
+        self.active = plan.active
         self.stop_requested = False
         self.fatal_error: Optional[BaseException] = None
         self.instance: Any = None
@@ -432,7 +432,8 @@ class TaskHost(Collector):
         return max(0.0, min(self.next_housekeeping, self.next_tick) - now)
 
     def _spout_loop(self) -> int:
-        self._call(self.instance.activate)
+        if self.active:  # a spout restarted while the run stops stays deactivated: no activate(), no next_tuple()
+            self._call(self.instance.activate)
         tracker = self.tracker
         assert tracker is not None
         paused = False

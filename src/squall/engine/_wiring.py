@@ -28,6 +28,7 @@ class TaskPlan:
     stream_names: Mapping[str, tuple[str, ...]]  # component -> its streams (records carry the index)
     log_path: Path
     incarnation: int = 0
+    active: bool = True  # spouts: start activated (False: restarted while the run stops, as a deactivated topology)
 
 
 @dataclass
