@@ -64,6 +64,19 @@ def test_exception_crash_is_reported_restarted_and_replayed(opts, tmp_path):
     assert "ZeroDivisionError" in crash.log_file.read_text()
 
 
+def test_metrics_after_a_crash_sum_the_incarnations(opts, tmp_path):
+    options = dict(opts, **{"test.count": 49, "topology.message.timeout.secs": 1.5})
+    result = run_local(CrashPipeline, options=options, until_idle=True, idle_secs=1.0, log_dir=tmp_path / "r")
+    (crash,) = result.crashes
+    crashy = result["crashy"]
+    assert crashy.restarts == 1
+    # the first incarnation acked n=0..4 and failed n=5 (the tuples it received after 5 never
+    # ran: they time out and are replayed); the second acked the 44 replays
+    assert (crashy.acked, crashy.failed, crashy.executed) == (49, 1, 50)
+    assert result.tasks[crash.task].acked == 49
+    assert result["numbers"].acked == 49
+
+
 class Broken(Topology):
     numbers = Numbers.spec()
     broken = AlwaysCrash.spec(inputs=[numbers])

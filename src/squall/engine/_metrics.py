@@ -13,6 +13,15 @@ from squall.engine._acking import LatencyStats
 class TaskMetrics:
     """Counters of one task since the run started (all incarnations of it).
 
+    A restarted task's figures are the sum over its incarnations: what each dead
+    incarnation last reported is kept. A task that exits on an exception in user
+    code reports its counts as it goes; one killed outright (SIGKILL, a crash of
+    the interpreter) cannot, so what it did since its last report (every
+    ``squall.engine.metrics.interval.secs``) is not counted: it is unknowable. Its
+    tuples are not lost: unacked trees time out and are replayed. ``executed``
+    counts the inputs whose ``process`` ran (including the one that raised), not
+    the ones the dead incarnation had received but never got to.
+
     ``capacity`` is Storm's: the fraction of the last reporting window spent in
     ``process`` (executed * execute latency / window). ``pending`` and the
     ``complete_*`` latencies (emit to full ack, in ms) are for spouts.

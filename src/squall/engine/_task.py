@@ -85,6 +85,7 @@ class TaskHost(Collector):
         self.instance: Any = None
         self.executed = 0
         self.exec_secs = 0.0
+        self._error_tuple: Optional[Tuple] = None  # the input whose processing raised last
         now = time.monotonic()
         self.next_housekeeping = now
         self.next_metrics = now + self.metrics_secs
@@ -160,11 +161,15 @@ class TaskHost(Collector):
     def _process_batch(self, src: int, records: Sequence[Any]) -> None:
         """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
         tuples = self._uniform_tuples(src, records) or self._tuples(src, records)
-        self.executed += len(tuples)
+        executed = len(tuples)
         start = time.perf_counter()
         try:
             self.instance._squall_on_tuples(tuples, self._tuple_error)
+        except _Exit:  # user code raised: the task stops at that tuple, the rest never ran
+            executed = next((i + 1 for i, tup in enumerate(tuples) if tup is self._error_tuple), executed)
+            raise
         finally:
+            self.executed += executed
             self.exec_secs += time.perf_counter() - start
 
     def _uniform_tuples(self, src: int, records: Sequence[Any]) -> Optional[list[Tuple]]:
@@ -220,6 +225,7 @@ class TaskHost(Collector):
         return tuples
 
     def _tuple_error(self, exc: Exception, tup: Tuple) -> None:
+        self._error_tuple = tup
         self._user_error(exc, f"while processing {tup!r}")
 
     def _process_acks(self, acks: Sequence[int], fails: Sequence[int]) -> None:
@@ -294,6 +300,22 @@ class TaskHost(Collector):
 
     def _send_metrics(self) -> None:
         self._send_report(("metrics", self.task_id, self._metrics()))
+
+    def _send_final_metrics(self) -> None:
+        """Send the last cumulative report, waiting up to a second for room (the engine keeps it)."""
+        data = self._pack(("metrics", self.task_id, self._metrics()))
+        deadline = time.monotonic() + 1.0
+        while True:
+            try:
+                self.report.send(data, socket.MSG_DONTWAIT)
+                return
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                select.select([], [self.report], [], left)
+            except OSError:
+                return  # the engine is gone
 
     def _read_control(self) -> None:
         while True:
@@ -393,7 +415,7 @@ class TaskHost(Collector):
             if code:
                 self._best_effort_flush()
         self._close_component()
-        self._send_metrics()
+        self._send_final_metrics()
         self.log(f"task {plan.task} of {plan.component!r} exiting with code {code} ({self._received} messages received, "
             f"{self.executed} executed, {self._waits} waits, {sum(os.times()[:2]):.2f}s CPU, {os.times()[1]:.2f}s of it system)", 2)
         return code
