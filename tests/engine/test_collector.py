@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from squall import Bolt, Grouping, Spout, Stream, Topology
 from squall.engine._acking import TASK_BITS
 from squall.engine._supervisor import Supervisor
-from squall.engine._task import TaskHost
+from squall.engine._task import TaskHost, _Exit
 from squall.engine._transport import unpack
 
 
@@ -120,3 +122,34 @@ def test_an_anchored_emit_from_a_user_thread_wakes_the_main_loop(tmp_path):
     thread.join()
     assert os.read(rec.wake_read, 16) == b"x"
     assert len(rec.ports[h["sink"].task_id].records) == 4
+
+
+class RaiseOnB(Bolt):
+    def process(self, tup: Any) -> None:
+        if tup.values[0] == "b":
+            raise ValueError("b is bad")
+
+
+class Crashy(Topology):
+    src = Src.spec()
+    crashy = RaiseOnB.spec(inputs=[src])
+
+
+def test_a_crash_mid_batch_counts_what_ran_and_fails_what_the_task_still_held(tmp_path):
+    sup = Supervisor(Crashy.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
+    sup._build_plans()
+    sup._build_wiring()
+    plans = {plan.component: plan for plan in sup.plans.values()}
+    host = TaskHost(plans["crashy"], sup.wiring)
+    host.instance = plans["crashy"].component_class()
+    host.instance._squall_prepare(host, plans["crashy"].conf, plans["crashy"].context)
+    src = plans["src"].task
+    batch = [0, ["a"], root(1, src), 5, 0, ["b"], root(2, src), 6, 0, ["c"], root(3, src), 7]
+    with pytest.raises(_Exit):
+        host._process_batch(src, batch)
+    assert (host.executed, host.acked, host.failed) == (2, 1, 1)  # "c" never ran
+    assert host.fail_held_inputs() == 1 and host.inputs == {}
+    host.flush()
+    kind, sender, acks, fails = unpack(sup.wiring.inbox_read[src].recv(1 << 16))
+    assert (kind, sender, acks, sorted(fails)) == (1, host.task_id, [root(1, src), 5], [root(2, src), root(3, src)])
+    assert host.failed == 1  # the engine's fails are not the user's

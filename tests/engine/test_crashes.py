@@ -77,6 +77,27 @@ def test_metrics_after_a_crash_sum_the_incarnations(opts, tmp_path):
     assert result["numbers"].acked == 49
 
 
+def test_inputs_a_crashed_bolt_held_are_replayed_without_waiting_for_the_timeout(opts, tmp_path):
+    out = opts["test.dir"]
+    options = dict(opts, **{"test.count": 49, "topology.message.timeout.secs": 120})
+    stop = threading.Event()
+    all_acked = []
+
+    def stopper():
+        try:
+            all_acked.append(wait_for(lambda: len(read(out, "spout-ack")) >= 49, timeout=20))
+        finally:
+            stop.set()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    result = run_local(CrashPipeline, options=options, stop_event=stop, log_dir=tmp_path / "r")
+    thread.join()
+    assert all_acked, "the tuples the crashed task had received waited for the 120s message timeout"
+    assert sorted(r["n"] for r in read(out, "spout-ack")) == list(range(49))
+    assert (result["crashy"].acked, result["crashy"].failed, result["crashy"].restarts) == (49, 1, 1)
+
+
 class Broken(Topology):
     numbers = Numbers.spec()
     broken = AlwaysCrash.spec(inputs=[numbers])

@@ -268,6 +268,21 @@ class Collector:
             for root in ([roots] if type(roots) is int else roots[::2]):
                 self.fails.setdefault(root & TASK_MASK, []).append(root)
 
+    def fail_held_inputs(self) -> int:
+        """Fail every input tuple not acked or failed yet; return how many (a dying task calls it).
+
+        Their spouts replay them at once instead of at the message timeout. Not
+        counted in ``failed``: the user did not fail them.
+        """
+        with self.lock:
+            self._hot = _NOT_HOT
+            held, self.inputs = self.inputs, {}
+            for entry in held.values():
+                roots = entry[0]
+                for root in ([roots] if type(roots) is int else roots[::2]):
+                    self.fails.setdefault(root & TASK_MASK, []).append(root)
+        return len(held)
+
     def _untracked(self, tup_id: Any, what: str) -> None:
         """Accept an untracked input (negative handle); refuse an unknown id."""
         if type(tup_id) is int and tup_id < 0:

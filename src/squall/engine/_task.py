@@ -413,6 +413,9 @@ class TaskHost(Collector):
         except _Exit as stop:
             code = stop.code
             if code:
+                held = self.fail_held_inputs()  # replayed now, not at the message timeout
+                if held:
+                    self.log(f"failed the {held} input tuple{'s' if held > 1 else ''} this task still held", 2)
                 self._best_effort_flush()
         self._close_component()
         self._send_final_metrics()
