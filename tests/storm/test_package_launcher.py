@@ -77,3 +77,12 @@ def test_launcher_names_missing_dependencies_of_an_unvendored_jar(tmp_path):
     assert len(lines) == 1, err
     assert lines[0].startswith("squall launcher: cannot import squall's runtime on ")
     assert "No module named " in lines[0] and "install orjson and msgpack" in lines[0]
+
+
+def test_launch_script_compiles_for_any_component_and_topology_name():
+    from squall.storm._launcher import launch_script
+
+    for name in ['a"""b', "a'''b", "back\\slash", "ünï", 'q"\'']:
+        source = launch_script(f"topo {name}", name)
+        compile(source, "squall_launch_x.py", "exec")
+        assert f"squall_launcher.main({name!r})" in source

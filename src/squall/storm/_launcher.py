@@ -70,7 +70,8 @@ def main(component):
 '''
 
 LAUNCH_TEMPLATE = '''\
-"""Run component {component!r} of topology {topology!r} (written by squall)."""
+# Run component {component!r} of topology {topology!r} (written by squall).
+# (A comment, not a docstring: a repr never holds a newline, but may hold triple quotes.)
 
 import squall_launcher
 
