@@ -306,3 +306,10 @@ class CrashWhileDraining(Spout):
 
     def deactivate(self) -> None:
         self.deactivated = True
+
+
+class HugeCrash(Bolt):
+    """Raise with a message far larger than one engine report can carry."""
+
+    def process(self, tup: Any) -> None:
+        raise RuntimeError("x" * 2_000_000 + " the end")

@@ -11,7 +11,7 @@ import pytest
 from squall import Grouping, Topology
 from squall.engine import run_local
 from squall.errors import EngineError
-from tests.engine.components import AlwaysCrash, CrashOnce, CrashWhileDraining, Numbers, ReliableNumbers, Relay, Sink, Slow, read, wait_for
+from tests.engine.components import AlwaysCrash, CrashOnce, HugeCrash, CrashWhileDraining, Numbers, ReliableNumbers, Relay, Sink, Slow, read, wait_for
 
 
 class Pipeline(Topology):
@@ -178,3 +178,18 @@ def _spout_pid(run_dir):
 
 def _restarted(run_dir):
     return "incarnation 1" in (run_dir / "engine.log").read_text()
+
+
+class HugeError(Topology):
+    numbers = Numbers.spec()
+    broken = HugeCrash.spec(inputs=[numbers])
+
+
+def test_a_huge_error_text_is_clipped_not_lost(opts, tmp_path):
+    options = dict(opts, **{"squall.engine.max.restarts": 0, "test.count": 10})
+    with pytest.raises(EngineError) as info:
+        run_local(HugeError, options=options, time=30, log_dir=tmp_path / "r")
+    error = info.value.result.crashes[0].error
+    assert error is not None and "characters cut" in error
+    assert error.rstrip().endswith(" the end")  # the exception line, at the end, is kept
+    assert len(error) < 40_000

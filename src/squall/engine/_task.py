@@ -29,6 +29,21 @@ from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler
 from squall.engine._wiring import TaskPlan, Wiring
 from squall.topology import SPOUT
 
+MAX_ERROR_CHARS = 32_000  # a report is one SEQPACKET message (at most 256 KiB)
+
+
+def clip_error(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """Keep the head and tail of a long error text (the exception line is at the end).
+
+    >>> clip_error("a" * 10 + "b" * 10, limit=10)
+    'aaaaa\\n[... 10 characters cut ...]\\nbbbbb'
+    """
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters cut ...]\n{text[-half:]}"
+
+
 _LEVEL_NAMES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _HOUSEKEEPING_SECS = 0.05
 _RECV_BYTES = 1 << 19
@@ -101,8 +116,8 @@ class TaskHost(Collector):
             self.log_file.write(f"{stamp} {name} {self.plan.component}[{self.task_id}]: {message}\n")
 
     def report_error(self, message: str) -> None:
-        """Send an error text to the engine (shown in crash reports)."""
-        self._send_report(("error", self.task_id, str(message)), block=True)
+        """Send an error text to the engine (shown in crash reports), clipped to fit one report."""
+        self._send_report(("error", self.task_id, clip_error(str(message))), block=True)
 
     def fatal(self, error: BaseException) -> None:
         """Stop the task because ``error`` escaped a thread of user code."""
