@@ -208,5 +208,16 @@ def test_no_target_and_nothing_found(tmp_path, write, monkeypatch):
     write("other.py", "x = 1\n")
     with pytest.raises(TargetError) as err:
         load(None, tmp_path)
-    assert str(err.value) == ("no topology found: no .py file in . defines a Topology subclass; "
-                              "pass TARGET, e.g. squall run topologies/wordcount.py")
+    assert str(err.value) == ("no topology found: no .py file in the current folder defines a Topology "
+                              "subclass; pass TARGET as 'file.py[:Class]' (e.g. topologies/wordcount.py), "
+                              "or create a project with `squall quickstart NAME`")
+
+
+def test_target_naming_a_bolt_in_a_file_without_topology(tmp_path, write, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write("mod.py", "from squall import Bolt\n\nclass SplitBolt(Bolt):\n    pass\n")
+    with pytest.raises(TargetError) as err:
+        load("mod.py:SplitBolt", tmp_path)
+    assert str(err.value) == ("'mod.py:SplitBolt': 'SplitBolt' is not a Topology subclass; no Topology "
+                              "class is there: define one (class MyTopology(Topology): ...) that wires "
+                              "your components and pass 'file.py:MyTopology'")

@@ -134,7 +134,9 @@ class _Loader:
     def pick(self, target: str, found: list[_Found], class_name: str | None) -> LoadedTopology:
         candidates = [(cls, item) for item in found for cls in _topologies_in(item.module)]
         names = ", ".join(f"{item.shown}:{cls.__name__}" for cls, item in candidates)
-        listing = f"; Topology classes there: {names}" if names else " (and no Topology class there)"
+        listing = (f"; Topology classes there: {names}" if names else
+                   "; no Topology class is there: define one (class MyTopology(Topology): ...) "
+                   "that wires your components and pass 'file.py:MyTopology'")
         if class_name is not None:
             for item in found:
                 obj = getattr(item.module, class_name, None)
@@ -166,8 +168,11 @@ class _Loader:
             if _DEFINES_TOPOLOGY.search(text):
                 found.append(self.import_file(path))
         if not found:
-            raise TargetError(f"no topology found: no .py file in {self.display(folder)} defines a "
-                              "Topology subclass; pass TARGET, e.g. squall run topologies/wordcount.py")
+            shown = self.display(folder)
+            where = "the current folder" if shown == "." else shown
+            raise TargetError(f"no topology found: no .py file in {where} defines a Topology "
+                              "subclass; pass TARGET as 'file.py[:Class]' (e.g. topologies/wordcount.py), "
+                              "or create a project with `squall quickstart NAME`")
         return found
 
     def import_file(self, path: Path) -> _Found:
