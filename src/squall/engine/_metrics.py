@@ -9,8 +9,26 @@ from typing import Any, Mapping, Optional
 from squall.engine._acking import LatencyStats
 
 
-@dataclass(frozen=True)
-class TaskMetrics:
+@dataclass(frozen=True, kw_only=True)
+class Figures:
+    """The figures a task and a component both have (Storm UI's columns)."""
+
+    emitted: int = 0
+    transferred: int = 0
+    executed: int = 0
+    acked: int = 0
+    failed: int = 0
+    execute_latency_ms: float = 0.0
+    capacity: float = 0.0
+    pending: int = 0
+    complete_latency_ms: float = 0.0
+    complete_p50_ms: float = 0.0
+    complete_p99_ms: float = 0.0
+    restarts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskMetrics(Figures):
     """Counters of one task since the run started (all incarnations of it).
 
     A restarted task's figures are the sum over its incarnations: what each dead
@@ -30,39 +48,15 @@ class TaskMetrics:
     component: str
     task: int
     kind: str
-    emitted: int = 0
-    transferred: int = 0
-    executed: int = 0
-    acked: int = 0
-    failed: int = 0
-    execute_latency_ms: float = 0.0
-    capacity: float = 0.0
-    pending: int = 0
-    complete_latency_ms: float = 0.0
-    complete_p50_ms: float = 0.0
-    complete_p99_ms: float = 0.0
-    restarts: int = 0
 
 
-@dataclass(frozen=True)
-class ComponentMetrics:
+@dataclass(frozen=True, kw_only=True)
+class ComponentMetrics(Figures):
     """A component's figures: sums over its tasks; capacity is the busiest task's."""
 
     name: str
     kind: str
     par: int
-    emitted: int = 0
-    transferred: int = 0
-    executed: int = 0
-    acked: int = 0
-    failed: int = 0
-    execute_latency_ms: float = 0.0
-    capacity: float = 0.0
-    pending: int = 0
-    complete_latency_ms: float = 0.0
-    complete_p50_ms: float = 0.0
-    complete_p99_ms: float = 0.0
-    restarts: int = 0
 
 
 @dataclass(frozen=True)
