@@ -25,6 +25,7 @@ __all__ = [
     "ClusterError",
     "NimbusError",
     "PackagingError",
+    "ConnectorError",
 ]
 
 
@@ -66,3 +67,7 @@ class NimbusError(ClusterError):
 
 class PackagingError(SquallError):
     """The topology jar cannot be built."""
+
+
+class ConnectorError(SquallError):
+    """A connector cannot reach, or is misconfigured for, its external system (Kafka...)."""

@@ -1,0 +1,187 @@
+"""KafkaBolt: write each input tuple as one Kafka record; ack it once the broker has it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Mapping, Optional
+
+from squall.api import Bolt, TopologyContext, Tuple
+from squall.connectors.kafka import _settings
+from squall.connectors.kafka._client import confluent_kafka, describe, reach
+from squall.connectors.kafka._record import encode
+from squall.errors import ConnectorError, TopologyError
+
+_WARN_EVERY_SECS = 10.0
+_QUEUE_FULL_WAIT_SECS = 0.05
+
+
+class KafkaBolt(Bolt):
+    """Write every input tuple to Kafka as one record; ack the input when the broker confirms it.
+
+    Configure it with class attributes (each overridable per component by the conf key
+    ``squall.kafka.<attribute>``)::
+
+        class Counts(KafkaBolt):
+            topic = "counts"             # or topic_field = "topic": the topic named by the tuple
+            key_field = "word"           # optional: the record key
+            value_field = "count"        # optional: default is every other field (below)
+
+    Values are encoded as: str as UTF-8, bytes as is, None as a null, anything else as
+    JSON. Without ``value_field`` the value is the one remaining field when the tuple has
+    a single field besides the topic and key fields, else a JSON object of those fields.
+    Override :meth:`to_record` for anything else.
+
+    Guarantee: the input is acked only when the broker acknowledged the record (the
+    producer is idempotent and waits for all in-sync replicas), and failed on a delivery
+    error (so its spout replays it). A tuple whose values cannot be encoded is failed and
+    reported; the others go on. Stopping the task flushes the producer, so a clean stop
+    loses nothing. ``spec()`` sets a 1 s tick so confirmations are handled while input
+    is idle. ``producer_config`` adds librdkafka producer settings.
+    """
+
+    outputs: ClassVar[list[Any]] = []
+    auto_ack: ClassVar[bool] = False
+    brokers: ClassVar[Optional[Any]] = None
+    topic: ClassVar[Optional[str]] = None
+    topic_field: ClassVar[Optional[str]] = None
+    key_field: ClassVar[Optional[str]] = None
+    value_field: ClassVar[Optional[str]] = None
+    connect_timeout_secs: ClassVar[float] = 10.0
+    flush_timeout_secs: ClassVar[float] = 30.0
+    producer_config: ClassVar[Mapping[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _settings.check_class(cls, _settings.BOLT_SETTINGS)
+        if cls.topic and cls.topic_field:
+            raise TopologyError(f"{cls.__name__}: set topic or topic_field, not both")
+
+    @classmethod
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+        """Wire the bolt like ``Bolt.spec``, with a 1 s tick frequency by default."""
+        keys = {_settings.CONF_PREFIX + "topic", _settings.CONF_PREFIX + "topic_field"}
+        if not (cls.topic or cls.topic_field or keys & set(config or {})
+                or cls.to_record is not KafkaBolt.to_record):
+            raise TopologyError(f"{cls.__name__}: set `topic = \"...\"` or `topic_field = \"...\"` on the class")
+        merged = {"topology.tick.tuple.freq.secs": 1}
+        merged.update(config or {})
+        return super().spec(name=name, inputs=inputs, par=par, config=merged)
+
+    # -- user hook ---------------------------------------------------------------------
+
+    def to_record(self, tup: Tuple) -> tuple[str, Optional[bytes], Optional[bytes]]:
+        """Return ``(topic, key, value)`` for ``tup``; raise to fail the tuple as unwritable."""
+        values = tup.values
+        fields: tuple[str, ...] = getattr(values, "_fields", ())
+        settings = self._kafka.settings
+        topic = settings["topic"] or _field(values, fields, settings["topic_field"], tup)
+        key_field, value_field = settings["key_field"], settings["value_field"]
+        key = encode(_field(values, fields, key_field, tup)) if key_field else None
+        if value_field:
+            return topic, key, encode(_field(values, fields, value_field, tup))
+        skip = {settings["topic_field"], key_field}
+        rest = {f: v for f, v in zip(fields, values) if f not in skip} if fields else None
+        if rest is None:  # fields unknown: the values themselves
+            return topic, key, encode(values[0] if len(values) == 1 else list(values))
+        if len(rest) == 1:
+            return topic, key, encode(next(iter(rest.values())))
+        return topic, key, encode(rest)
+
+    # -- host callbacks ----------------------------------------------------------------
+
+    def _squall_prepare(self, host: Any, conf: Any, context: TopologyContext) -> None:
+        super()._squall_prepare(host, conf, context)  # runs the user's initialize first
+        self._kafka = _Writer(self, conf, context)
+
+    def process(self, tup: Tuple) -> None:
+        """Hand the record to the producer; the input is acked from its delivery report."""
+        self._kafka.write(tup)
+
+    def process_tick(self, tup: Tuple) -> None:
+        """Handle delivery reports while input is idle."""
+        self._kafka.producer.poll(0)
+
+    def _squall_close(self) -> None:
+        """Wait for every record still in flight (hosts call this when the task stops)."""
+        writer = getattr(self, "_kafka", None)
+        if writer is not None:
+            writer.close()
+
+
+class _Writer:
+    """The producer of one KafkaBolt task."""
+
+    def __init__(self, bolt: KafkaBolt, conf: Mapping[str, Any], context: TopologyContext) -> None:
+        self.bolt = bolt
+        self.name = context.component_id
+        self.settings = _settings.resolve(bolt, _settings.BOLT_SETTINGS, conf)
+        if self.settings["topic"] and self.settings["topic_field"]:
+            raise ConnectorError(f"{self.name}: set topic or topic_field, not both")
+        self.brokers = _settings.brokers(bolt, conf)
+        self.module = confluent_kafka()
+        self.warned: dict[str, float] = {}
+        self.producer = self.module.Producer({
+            "bootstrap.servers": self.brokers,
+            "enable.idempotence": True,  # acks=all, no duplicates from the client's own retries
+            "linger.ms": 5,
+            "client.id": f"squall.{self.name}.{context.task_id}",
+            "error_cb": self._on_error,
+            "logger": bolt.logger,
+            **self.settings["producer_config"],
+        })
+        topic = self.settings["topic"]
+        reach(self.producer, self.brokers, self.name, self.settings["connect_timeout_secs"],
+              (topic,) if topic else ())
+
+    def write(self, tup: Tuple) -> None:
+        bolt = self.bolt
+        try:
+            topic, key, value = bolt.to_record(tup)
+        except Exception as exc:  # one bad value fails its own tuple only
+            bolt.raise_exception(ConnectorError(f"{self.name}: cannot write {tup.values!r} to Kafka: "
+                                                f"{type(exc).__name__}: {exc}"), tup)
+            bolt.fail(tup)
+            return
+        tup_id = tup.id
+
+        def delivered(err: Any, _msg: Any) -> None:
+            if err is None:
+                bolt.ack(tup_id)
+            else:
+                self._warn("delivery", f"Kafka delivery to {topic!r} failed: {describe(err)}; "
+                                       "the tuple is failed and will be replayed")
+                bolt.fail(tup_id)
+
+        produce = self.producer.produce
+        while True:
+            try:
+                produce(topic, value, key, on_delivery=delivered)
+                break
+            except BufferError:  # the local queue is full: wait for deliveries (backpressure)
+                self.producer.poll(_QUEUE_FULL_WAIT_SECS)
+        self.producer.poll(0)
+
+    def _on_error(self, error: Any) -> None:
+        if error.fatal():
+            raise ConnectorError(f"{self.name}: fatal Kafka producer error: {describe(error)}")
+        self._warn(str(error.code()), f"Kafka producer error: {describe(error)} (retrying)")
+
+    def _warn(self, kind: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self.warned.get(kind, -_WARN_EVERY_SECS) >= _WARN_EVERY_SECS:
+            self.warned[kind] = now
+            self.bolt.log(f"{self.name}: {message}", "warn")
+
+    def close(self) -> None:
+        left = self.producer.flush(self.settings["flush_timeout_secs"])
+        if left:
+            self.bolt.log(f"{self.name}: {left} Kafka record(s) still undelivered after "
+                          f"{self.settings['flush_timeout_secs']:g}s; their tuples will be replayed", "error")
+
+
+def _field(values: Any, fields: tuple[str, ...], name: Optional[str], tup: Tuple) -> Any:
+    if name is None:
+        raise ConnectorError("no topic: set topic or topic_field")
+    if name not in fields:
+        raise KeyError(f"tuple from {tup.component!r} has no field {name!r} (fields: {', '.join(fields) or 'unnamed'})")
+    return values[fields.index(name)]
