@@ -13,10 +13,20 @@ from squall.connectors.kafka import KafkaBolt, KafkaSpout
 
 
 class Lines(KafkaSpout):
-    """Topics, group and brokers come from the conf (squall.kafka.* keys) of each test."""
+    """Topics, group and brokers come from the conf (squall.kafka.* keys) of each test.
+
+    Writes its current partitions to ``<test.dir>/assigned-<task>.json``.
+    """
 
     topics = ["placeholder"]
     poll_batch = 200
+
+    def partitions_assigned(self, partitions: list[tuple[str, int]]) -> None:
+        path = Path(self.conf["test.dir"]) / f"assigned-{self.task_id}.json"
+        path.write_text(json.dumps([p for _t, p in partitions]))
+
+    def partitions_revoked(self, partitions: list[tuple[str, int]]) -> None:
+        (Path(self.conf["test.dir"]) / f"assigned-{self.task_id}.json").write_text("[]")
 
 
 class Relay(Bolt):
@@ -52,6 +62,7 @@ class KillingLines(Lines):
 
     def initialize(self, conf: Any, context: Any) -> None:
         self.out = Path(conf["test.dir"])
+        (self.out / f"life-{os.getpid()}").touch()
         self.kill_after = int(conf["test.kill_after"])
         self.acks = 0
         self.first_life = not (self.out / "killed").exists()

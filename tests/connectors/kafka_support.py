@@ -6,12 +6,9 @@ import itertools
 import threading
 import time
 from collections import Counter
-from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from squall.engine import RunResult, run_local
 
 _names = itertools.count()
 
@@ -86,25 +83,20 @@ class OutputWatcher:
         self._thread.join(10)
 
 
-def run_until(topology: Any, options: Mapping[str, Any], done: Callable[[], bool], log_dir: Path,
-              timeout: float = 120.0, during: Optional[Callable[[], None]] = None) -> RunResult:
-    """Run ``topology`` on the embedded engine until ``done()`` (a blocking wait) returns.
-
-    ``done`` runs in a thread and should block until the condition holds (e.g.
-    ``OutputWatcher.wait_for``); the run then stops cleanly. ``time`` bounds the run.
-    """
-    stop = threading.Event()
-
-    def watch() -> None:
-        if during is not None:
-            during()
-        done()
-        stop.set()
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
+def input_positions(bootstrap: str, topic: str, partitions: int) -> dict[str, tuple[int, int]]:
+    """Return value -> (partition, offset) of every record of ``topic``."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("scan"),
+                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
+    consumer.subscribe([topic])
+    where: dict[str, tuple[int, int]] = {}
+    at_end: set[int] = set()
     try:
-        return run_local(topology, options=dict(options), stop_event=stop, time=timeout, log_dir=log_dir)
+        while len(at_end) < partitions:
+            for message in consumer.consume(1000, 1.0):
+                if message.error() is not None:
+                    at_end.add(message.partition())
+                else:
+                    where[message.value().decode()] = (message.partition(), message.offset())
     finally:
-        stop.set()
-        thread.join(timeout)
+        consumer.close()
+    return where

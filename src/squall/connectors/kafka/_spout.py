@@ -89,6 +89,12 @@ class KafkaSpout(Spout):
         """
         return [record.topic, record.partition, record.offset, text(record.key), text(record.value)]
 
+    def partitions_assigned(self, partitions: list[TopicPartition]) -> None:
+        """Called (on the task's thread) when this task starts reading ``[(topic, partition)]``."""
+
+    def partitions_revoked(self, partitions: list[TopicPartition]) -> None:
+        """Called when this task stops reading ``partitions`` (after committing what was safe)."""
+
     # -- host callbacks ----------------------------------------------------------------
 
     def _squall_prepare(self, host: Any, conf: Any, context: TopologyContext) -> None:
@@ -294,17 +300,26 @@ class _Reader:
         tps = [(p.topic, p.partition) for p in partitions]
         self.book.forget(tps)  # anything left from an earlier assignment is stale
         self.spout.log(f"{self.name}: assigned {_names(tps)}", "info")
+        self._user_hook(self.spout.partitions_assigned, tps)
 
     def _on_revoke(self, _consumer: Any, partitions: list[Any]) -> None:
         tps = [(p.topic, p.partition) for p in partitions]
         self.commit(sync=True, only=tps)
         self._drop(tps)
         self.spout.log(f"{self.name}: revoked {_names(tps)}", "info")
+        self._user_hook(self.spout.partitions_revoked, tps)
 
     def _on_lost(self, _consumer: Any, partitions: list[Any]) -> None:
         tps = [(p.topic, p.partition) for p in partitions]
         self._drop(tps)
         self.spout.log(f"{self.name}: lost {_names(tps)} (their new owner reads from the last commit)", "warn")
+        self._user_hook(self.spout.partitions_revoked, tps)
+
+    def _user_hook(self, hook: Any, tps: list[TopicPartition]) -> None:
+        try:
+            hook(sorted(tps))
+        except Exception as exc:  # a rebalance must complete whatever user code does
+            self.spout.raise_exception(exc)
 
     def _drop(self, tps: list[TopicPartition]) -> None:
         self.book.forget(tps)
