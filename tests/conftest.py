@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,10 +24,8 @@ def storm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevClust
     _require_jvm_tools("the Storm dev cluster")
     cluster = DevCluster(home=tmp_path_factory.mktemp("storm-home"))
     cluster.up(exit_with_pid=os.getpid())
-    try:
+    with _stopped_at_exit(cluster.down):
         yield cluster
-    finally:
-        cluster.down()
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +39,16 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBrok
     _require_jvm_tools("the Kafka broker")
     broker = KafkaBroker(home=tmp_path_factory.mktemp("kafka-home"))
     broker.up(exit_with_pid=os.getpid())
-    try:
+    with _stopped_at_exit(lambda: broker.down(wipe=True)):
         yield broker
+
+
+@contextmanager
+def _stopped_at_exit(stop: Callable[[], object]) -> Iterator[None]:
+    try:
+        yield
     finally:
-        broker.down(wipe=True)
+        stop()
 
 
 def _require_jvm_tools(what: str) -> None:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from squall.devcluster._config import _PATTERN, LOOPBACK, free_ports
+from squall.devcluster._config import LOG_PATTERN, LOOPBACK, free_ports, log4j_xml
 
 NODE_ID = 1
 
@@ -83,20 +83,12 @@ def server_properties(ports: KafkaPorts, data_dir: Path) -> str:
 
 def kafka_log4j_xml(log_file: Path) -> str:
     """Return the log4j2 config sending all of the broker's logging to ``log_file``."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- squall dev broker: one log file, rolled at 20 MB. -->
-<Configuration monitorInterval="60" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="server" fileName="{log_file}" filePattern="{log_file}.%i">
-      <PatternLayout pattern="{_PATTERN}"/>
-      <SizeBasedTriggeringPolicy size="20 MB"/>
-      <DefaultRolloverStrategy max="3"/>
-    </RollingFile>
-  </Appenders>
-  <Loggers>
-    <Logger name="kafka.request.logger" level="warn"/>
-    <Logger name="org.apache.kafka.clients" level="warn"/>
-    <Root level="info"><AppenderRef ref="server"/></Root>
-  </Loggers>
-</Configuration>
-"""
+    appender = (
+        f'    <RollingFile name="server" fileName="{log_file}" filePattern="{log_file}.%i">\n'
+        f'      <PatternLayout pattern="{LOG_PATTERN}"/>\n'
+        '      <SizeBasedTriggeringPolicy size="20 MB"/>\n'
+        '      <DefaultRolloverStrategy max="3"/>\n'
+        "    </RollingFile>\n"
+    )
+    return log4j_xml("squall dev broker: one log file, rolled at 20 MB.", appender,
+                     {"kafka.request.logger": "warn", "org.apache.kafka.clients": "warn"})
