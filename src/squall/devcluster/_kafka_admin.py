@@ -88,8 +88,7 @@ class KafkaAdmin:
         try:
             return self._admin.list_topics(topic=topic, timeout=min(self.timeout, 10.0))
         except confluent().KafkaException as exc:
-            raise BrokerError(f"cannot reach Kafka at {self.bootstrap} ({_reason(exc)}): "
-                              "is the broker running? (`squall kafka status`)") from None
+            raise unreachable(self.bootstrap, exc) from None
 
     def _has_leaders(self, name: str, partitions: int) -> bool:
         topic = self._metadata(name).topics.get(name)
@@ -101,7 +100,7 @@ class KafkaAdmin:
         try:
             future.result(timeout=self.timeout)
         except confluent().KafkaException as exc:
-            raise BrokerError(f"{what} on {self.bootstrap}: {_reason(exc)}") from None
+            raise BrokerError(f"{what} on {self.bootstrap}: {kafka_reason(exc)}") from None
         except concurrent.futures.TimeoutError:
             raise BrokerError(f"{what} on {self.bootstrap}: no answer within "
                               f"{self.timeout:.0f}s") from None
@@ -114,7 +113,13 @@ class KafkaAdmin:
             time.sleep(_POLL_SECS)
 
 
-def _reason(exc: Exception) -> str:
+def unreachable(bootstrap: str, exc: Exception) -> BrokerError:
+    """Return the error for a cluster that did not answer a metadata request."""
+    return BrokerError(f"cannot reach Kafka at {bootstrap} ({kafka_reason(exc)}): "
+                       "is the broker running? (`squall kafka status`)")
+
+
+def kafka_reason(exc: Exception) -> str:
     """Return the Kafka error text of a KafkaException (its KafkaError's ``str()``)."""
     error: Any = exc.args[0] if exc.args else exc
     text = error.str() if hasattr(error, "str") else str(error)
