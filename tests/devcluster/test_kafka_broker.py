@@ -15,6 +15,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from squall.devcluster import KafkaBroker
+from squall.devcluster._procs import processes_naming
 from squall.errors import BrokerError, ClusterError
 
 pytestmark = pytest.mark.kafka
@@ -146,6 +147,7 @@ def test_restart_keeps_address_topic_records_and_committed_offsets(tmp_path: Pat
         ended = broker.down()
         assert {first.pid, first.watchdog_pid} <= set(ended)
         assert not _alive(first.pid) and not _alive(first.watchdog_pid)
+        assert processes_naming([str(broker.home / "config" / "server.properties")]) == []
         assert broker.status().running is False
         assert broker.bootstrap == first.bootstrap  # still recorded while down
         second = broker.up()
