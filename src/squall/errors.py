@@ -24,6 +24,7 @@ __all__ = [
     "EngineError",
     "ClusterError",
     "NimbusError",
+    "BrokerError",
     "PackagingError",
     "ConnectorError",
 ]
@@ -63,6 +64,10 @@ class ClusterError(SquallError):
 
 class NimbusError(ClusterError):
     """Nimbus refused a request or cannot be reached."""
+
+
+class BrokerError(ClusterError):
+    """The Kafka dev broker cannot be started, reached or asked (or a topic request failed)."""
 
 
 class PackagingError(SquallError):

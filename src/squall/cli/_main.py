@@ -20,6 +20,7 @@ Exit codes:
   1  error: one line "Error: ..." on stderr (-v/--debug shows the traceback)
   2  usage error (unknown option, bad -o/--par value)
   3  `squall cluster status`: no dev cluster running
+  3  `squall kafka status`: no Kafka dev broker running
 
 \b
 Shell completion (bash, zsh, fish):
@@ -87,10 +88,11 @@ def completion(shell: str) -> None:
 
 
 def _register_commands() -> None:
-    from squall.cli import _cluster, _run, _storm_commands, _workflow
+    from squall.cli import _cluster, _kafka, _run, _storm_commands, _workflow
 
     main.add_command(_run.run)
     main.add_command(_cluster.cluster)
+    main.add_command(_kafka.kafka)
     main.add_command(_workflow.quickstart)
     main.add_command(_workflow.visualize)
     _storm_commands.register(main)

@@ -31,6 +31,7 @@ from squall.devcluster._procs import (
     terminate,
 )
 from squall.devcluster._readiness import wait_ready
+from squall.devcluster._watchdog import start_watchdog
 from squall.devcluster._state import (
     ClusterState,
     ProcessRecord,
@@ -209,18 +210,8 @@ class DevCluster:
         save_state(self.home, state)
 
     def _start_watchdog(self, owner_pid: int) -> ProcessRecord:
-        try:
-            owner_created = psutil.Process(owner_pid).create_time()
-        except psutil.Error as exc:
-            raise ClusterError(f"exit_with_pid={owner_pid}: no such process") from exc
-        command = [sys.executable, "-m", "squall.devcluster._watchdog",
-                   "--owner", str(owner_pid), "--owner-create-time", repr(owner_created),
-                   "--home", str(self.home)]
-        log = open(self.storm_home.daemon_console("watchdog"), "ab")  # noqa: SIM115
-        with log:
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     close_fds=True, env=_python_env())
+        child = start_watchdog(owner_pid, "storm", self.home,
+                               self.storm_home.daemon_console("watchdog"))
         self._children.append(child)
         return ProcessRecord.of(child.pid)
 
@@ -370,10 +361,3 @@ def _cmdline(proc: psutil.Process) -> list[str]:
     except psutil.Error:
         return []
 
-
-def _python_env() -> dict[str, str]:
-    """Return an environment in which ``python -m squall...`` imports this squall."""
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    return env

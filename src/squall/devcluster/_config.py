@@ -113,26 +113,40 @@ def zoo_cfg(data_dir: Path, port: int) -> str:
     )
 
 
-_PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %c{1.} %t [%p] %msg%n"
+LOG_PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %c{1.} %t [%p] %msg%n"
+
+
+def log4j_xml(comment: str, appender: str, levels: dict[str, str]) -> str:
+    """Return a log4j2 config whose root logs at info to ``appender`` (an XML element).
+
+    ``appender`` is named by its ``name`` attribute; ``levels`` sets other loggers' levels.
+    """
+    ref = appender.split('name="', 1)[1].split('"', 1)[0]
+    loggers = "".join(f'    <Logger name="{name}" level="{level}"/>\n'
+                      for name, level in levels.items())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<!-- {comment} -->
+<Configuration monitorInterval="60" shutdownHook="disable">
+  <Appenders>
+{appender}  </Appenders>
+  <Loggers>
+{loggers}    <Root level="info"><AppenderRef ref="{ref}"/></Root>
+  </Loggers>
+</Configuration>
+"""
 
 
 def cluster_log4j_xml() -> str:
     """Return the log4j2 config of the daemons: one file ``${storm.log.dir}/${logfile.name}``."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- squall dev cluster: daemon logging (Nimbus, Supervisor, UI, ZooKeeper). -->
-<Configuration monitorInterval="60" shutdownHook="disable">
-  <Appenders>
-    <File name="daemon" fileName="${{sys:storm.log.dir}}/${{sys:logfile.name}}" append="true">
-      <PatternLayout pattern="{_PATTERN}"/>
-    </File>
-  </Appenders>
-  <Loggers>
-    <Logger name="org.apache.storm.shade.org.apache.zookeeper" level="warn"/>
-    <Logger name="org.apache.zookeeper" level="warn"/>
-    <Root level="info"><AppenderRef ref="daemon"/></Root>
-  </Loggers>
-</Configuration>
-"""
+    appender = (
+        '    <File name="daemon" fileName="${sys:storm.log.dir}/${sys:logfile.name}" '
+        'append="true">\n'
+        f'      <PatternLayout pattern="{LOG_PATTERN}"/>\n'
+        "    </File>\n"
+    )
+    return log4j_xml("squall dev cluster: daemon logging (Nimbus, Supervisor, UI, ZooKeeper).",
+                     appender, {"org.apache.storm.shade.org.apache.zookeeper": "warn",
+                                "org.apache.zookeeper": "warn"})
 
 
 def worker_log4j_xml() -> str:
@@ -144,18 +158,10 @@ def worker_log4j_xml() -> str:
     the worker JVM writes to its stdout and stderr.
     """
     path = "${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}"
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- squall dev cluster: worker logging. -->
-<Configuration monitorInterval="60" shutdownHook="disable">
-  <Appenders>
-    <File name="worker" fileName="{path}" append="true">
-      <PatternLayout pattern="{_PATTERN}"/>
-    </File>
-  </Appenders>
-  <Loggers>
-    <Logger name="STDOUT" level="info"/>
-    <Logger name="STDERR" level="info"/>
-    <Root level="info"><AppenderRef ref="worker"/></Root>
-  </Loggers>
-</Configuration>
-"""
+    appender = (
+        f'    <File name="worker" fileName="{path}" append="true">\n'
+        f'      <PatternLayout pattern="{LOG_PATTERN}"/>\n'
+        "    </File>\n"
+    )
+    return log4j_xml("squall dev cluster: worker logging.", appender,
+                     {"STDOUT": "info", "STDERR": "info"})

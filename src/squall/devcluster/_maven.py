@@ -17,9 +17,10 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from squall.errors import ClusterError
 
@@ -55,12 +56,25 @@ class StormJars:
 
 def pom_xml(version: str, jar_set: str) -> str:
     """Return a pom whose runtime dependencies are the jars of ``jar_set`` (e.g. ``"lib"``)."""
-    deps = "".join(_dependency_xml(artifact, version) for artifact in _JAR_SETS[jar_set])
+    coordinates = [a if ":" in a else f"org.apache.storm:{a}:{version}" for a in _JAR_SETS[jar_set]]
+    exclusions = {a: ":".join(x) for a, x in _EXCLUDED.items()}
+    return dependency_pom(f"storm-{jar_set}", version, coordinates, exclusions)
+
+
+def dependency_pom(name: str, version: str, coordinates: Sequence[str],
+                   exclusions: Mapping[str, str] | None = None) -> str:
+    """Return a pom project ``name`` depending on ``group:artifact:version`` ``coordinates``.
+
+    ``exclusions`` maps an artifact id to the ``group:artifact`` to leave out of its
+    transitive dependencies.
+    """
+    deps = "".join(_dependency_xml(c, (exclusions or {}).get(c.split(":")[1]))
+                   for c in coordinates)
     return (
         '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
         "  <modelVersion>4.0.0</modelVersion>\n"
         "  <groupId>dev.squall.devcluster</groupId>\n"
-        f"  <artifactId>storm-{jar_set}</artifactId>\n"
+        f"  <artifactId>{name}</artifactId>\n"
         f"  <version>{version}</version>\n"
         "  <packaging>pom</packaging>\n"
         f"  <dependencies>\n{deps}  </dependencies>\n"
@@ -68,13 +82,11 @@ def pom_xml(version: str, jar_set: str) -> str:
     )
 
 
-def _dependency_xml(artifact: str, version: str) -> str:
-    group = "org.apache.storm"
-    if ":" in artifact:
-        group, artifact, version = artifact.split(":")
+def _dependency_xml(coordinate: str, excluded: str | None) -> str:
+    group, artifact, version = coordinate.split(":")
     exclusion = ""
-    if artifact in _EXCLUDED:
-        excluded_group, name = _EXCLUDED[artifact]
+    if excluded:
+        excluded_group, name = excluded.split(":")
         exclusion = (
             "      <exclusions><exclusion>"
             f"<groupId>{excluded_group}</groupId><artifactId>{name}</artifactId>"
@@ -90,14 +102,34 @@ def _dependency_xml(artifact: str, version: str) -> str:
     )
 
 
-def cached_jars(version: str, cache_dir: Path) -> StormJars | None:
-    """Return the jars of an earlier complete resolution in ``cache_dir``, or None."""
-    marker = cache_dir / MARKER_NAME
+def read_marker(cache_dir: Path, version: str) -> dict[str, Any] | None:
+    """Return the marker of a complete resolution of ``version`` in ``cache_dir``, or None."""
     try:
-        recorded = json.loads(marker.read_text())
+        recorded = json.loads((cache_dir / MARKER_NAME).read_text())
     except (OSError, ValueError):
         return None
-    if recorded.get("version") != version:
+    if not isinstance(recorded, dict) or recorded.get("version") != version:
+        return None
+    return recorded
+
+
+def write_marker(cache_dir: Path, marker: dict[str, Any]) -> None:
+    """Record that ``cache_dir`` holds a complete resolution (read by :func:`read_marker`)."""
+    (cache_dir / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n")
+
+
+def find_mvn() -> str:
+    """Return the path of ``mvn``; raise ClusterError with the fix when it is missing."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise ClusterError("Maven (mvn) not found on PATH: install it (apt-get install maven)")
+    return mvn
+
+
+def cached_jars(version: str, cache_dir: Path) -> StormJars | None:
+    """Return the jars of an earlier complete resolution in ``cache_dir``, or None."""
+    recorded = read_marker(cache_dir, version)
+    if recorded is None:
         return None
     jars = _jars_in(cache_dir, version, webapp=bool(recorded.get("webapp")))
     if not any(jars.lib.glob("storm-server-*.jar")) or not any(jars.lib_worker.glob("*.jar")):
@@ -134,14 +166,12 @@ def resolve_storm_jars(
     if found is not None:
         report(f"Storm {version} jars cached in {cache_dir}")
         return found
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ClusterError("Maven (mvn) not found on PATH: install it (apt-get install maven)")
+    mvn = find_mvn()
     cache_dir.mkdir(parents=True, exist_ok=True)
     webapp = True
     for jar_set in _JAR_SETS:
         report(f"resolving {jar_set}/ of Storm {version} with Maven ...")
-        error = _copy_dependencies(mvn, version, jar_set, cache_dir)
+        error = copy_dependencies(mvn, pom_xml(version, jar_set), cache_dir / jar_set)
         if error and jar_set in _OPTIONAL_SETS:
             report(f"{jar_set}/ unavailable ({error}); the cluster will run without it")
             webapp = False
@@ -149,17 +179,19 @@ def resolve_storm_jars(
             raise ClusterError(f"cannot resolve Storm {version} {jar_set}/ from Maven: {error}")
         else:
             report(f"{jar_set}/ ready")
-    marker = {"version": version, "webapp": webapp}
-    (cache_dir / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n")
+    write_marker(cache_dir, {"version": version, "webapp": webapp})
     return _jars_in(cache_dir, version, webapp=webapp)
 
 
-def _copy_dependencies(mvn: str, version: str, jar_set: str, cache_dir: Path) -> str | None:
-    """Run Maven for one jar set into ``cache_dir/jar_set``; return an error line or None."""
-    target = cache_dir / jar_set
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{jar_set}-") as work:
+def copy_dependencies(mvn: str, pom_text: str, target: Path) -> str | None:
+    """Copy the runtime dependencies of ``pom_text`` into ``target``; return an error or None.
+
+    Maven fills a staging folder beside ``target``, which replaces ``target`` only on
+    success, so an interrupted run never leaves a half-filled folder behind.
+    """
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as work:
         pom = Path(work) / "pom.xml"
-        pom.write_text(pom_xml(version, jar_set))
+        pom.write_text(pom_text)
         staging = Path(work) / "jars"
         command = [
             mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",

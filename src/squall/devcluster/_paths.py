@@ -1,4 +1,4 @@
-"""Default locations of the dev cluster's home and of the Storm jar cache."""
+"""Default locations of the dev cluster's and dev broker's homes and of the jar caches."""
 
 from __future__ import annotations
 
@@ -6,13 +6,23 @@ import os
 from pathlib import Path
 
 HOME_ENV = "SQUALL_CLUSTER_HOME"
+KAFKA_HOME_ENV = "SQUALL_KAFKA_HOME"
 CACHE_ENV = "SQUALL_CACHE_DIR"
 
 
 def default_home() -> Path:
     """Return the cluster home: ``$SQUALL_CLUSTER_HOME`` or ``~/.squall/cluster``."""
-    value = os.environ.get(HOME_ENV)
-    return Path(value).expanduser() if value else Path.home() / ".squall" / "cluster"
+    return _home_from(HOME_ENV, "cluster")
+
+
+def default_kafka_home() -> Path:
+    """Return the dev broker's home: ``$SQUALL_KAFKA_HOME`` or ``~/.squall/kafka``."""
+    return _home_from(KAFKA_HOME_ENV, "kafka")
+
+
+def _home_from(env_name: str, folder: str) -> Path:
+    value = os.environ.get(env_name)
+    return Path(value).expanduser() if value else Path.home() / ".squall" / folder
 
 
 def default_cache_root() -> Path:
@@ -24,3 +34,8 @@ def default_cache_root() -> Path:
 def jar_cache_dir(version: str, cache_root: Path | None = None) -> Path:
     """Return the directory holding the resolved jars of Storm ``version``."""
     return (cache_root or default_cache_root()) / f"storm-{version}"
+
+
+def kafka_jar_cache_dir(version: str, cache_root: Path | None = None) -> Path:
+    """Return the directory holding the resolved jars of Apache Kafka ``version``."""
+    return (cache_root or default_cache_root()) / f"kafka-{version}"

@@ -91,12 +91,29 @@ def spawn_daemon(java: str, home: StormHome, spec: DaemonSpec,
     the daemon and everything it starts bind their servers to 127.0.0.1.
     """
     command = daemon_command(java, home, spec)
-    with open(home.daemon_console(spec.name), "ab") as console:
+    return spawn_logged(command, home.daemon_console(spec.name), home.root,
+                        daemon_env(loopback_shim))
+
+
+def spawn_logged(command: list[str], console: Path, cwd: Path,
+                 env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` in its own session with stdout and stderr appended to ``console``.
+
+    Its own session: a signal to the caller's process group (Ctrl-C) spares it.
+    """
+    with open(console, "ab") as out:
         return subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-            cwd=home.root, env=daemon_env(loopback_shim), start_new_session=True,
-            close_fds=True,
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            cwd=cwd, env=env, start_new_session=True, close_fds=True,
         )
+
+
+def python_env() -> dict[str, str]:
+    """Return an environment in which ``python -m squall...`` imports this squall."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
 
 
 def cluster_processes(roots: Iterable[psutil.Process], home: StormHome) -> list[psutil.Process]:
@@ -139,6 +156,20 @@ def _home_matcher(root: str, local: str) -> Callable[[list[str]], bool]:
         return False
 
     return names_home
+
+
+def processes_naming(markers: Iterable[str]) -> list[psutil.Process]:
+    """Return the processes (and their descendants) having one of ``markers`` as a whole argument.
+
+    The calling process and its ancestors are never included.
+    """
+    wanted = set(markers)
+    spared = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    found: dict[int, psutil.Process] = {}
+    for proc in psutil.process_iter(["cmdline"]):
+        if proc.pid not in spared and wanted.intersection(proc.info.get("cmdline") or []):
+            _add_tree(found, proc)
+    return [proc for pid, proc in found.items() if pid not in spared]
 
 
 def _add_tree(found: dict[int, psutil.Process], proc: psutil.Process) -> None:

@@ -1,4 +1,4 @@
-"""Persist which processes a dev cluster started: ``<home>/state.json``."""
+"""Persist which processes a dev cluster started: ``<home>/state.json``; JSON file helpers."""
 
 from __future__ import annotations
 
@@ -75,19 +75,32 @@ class ClusterState:
 
 def load_state(home: Path) -> ClusterState | None:
     """Return the recorded state of the cluster in ``home``, or None if none is recorded."""
+    data = read_json(home / STATE_NAME)
     try:
-        return ClusterState.from_json(json.loads((home / STATE_NAME).read_text()))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+        return ClusterState.from_json(data) if data is not None else None
+    except (KeyError, TypeError, ValueError):
         return None
 
 
 def save_state(home: Path, state: ClusterState) -> None:
     """Write ``state`` atomically to ``home/state.json``."""
-    tmp = home / f".{STATE_NAME}.{os.getpid()}"
-    tmp.write_text(json.dumps(state.to_json(), indent=2) + "\n")
-    tmp.replace(home / STATE_NAME)
+    write_json(home / STATE_NAME, state.to_json())
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """Return the JSON object in ``path``, or None when it is absent or unreadable."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``path`` atomically (a reader never sees half a file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
 
 
 def clear_state(home: Path) -> None:
