@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class Relay(Bolt):
 
     def initialize(self, conf: Any, context: Any) -> None:
         self.fail_every = int(conf.get("test.fail_every", 0))
+        self.delay = float(conf.get("test.delay_secs", 0))  # a slow bolt
         self.seen: set[str] = set()
 
     def process(self, tup: Any) -> None:
@@ -45,6 +47,8 @@ class Relay(Bolt):
             self.seen.add(value)
             self.fail(tup)
             return
+        if self.delay:
+            time.sleep(self.delay)
         self.emit([key, value])
         self.ack(tup)
 
