@@ -152,6 +152,8 @@ def test_restart_keeps_address_topic_records_and_committed_offsets(tmp_path: Pat
         assert broker.bootstrap == first.bootstrap  # still recorded while down
         second = broker.up()
         assert second.bootstrap == first.bootstrap and second.pid != first.pid
+        # the owner (this process) still lives: a new watchdog watches it again
+        assert second.watchdog_pid not in (None, first.watchdog_pid)
         assert broker.topics()[topic] == 2
         assert _committed_total(broker.bootstrap, topic, group) == 60
         after = _consume(broker.bootstrap, topic, 40, group=group)
