@@ -14,7 +14,7 @@ import psutil
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from squall.devcluster import KafkaBroker
+from squall.devcluster import KafkaBroker, kafka_consume, kafka_produce
 from squall.devcluster._procs import processes_naming
 from squall.errors import BrokerError, ClusterError
 
@@ -230,3 +230,17 @@ def test_a_broker_dying_at_start_up_is_an_error_with_its_log(
     assert isinstance(caught.value, BrokerError)
     assert "fake java: no broker here" in str(caught.value)
     assert broker.status().running is False
+
+
+def test_consume_with_a_group_commits_what_the_caller_finished_with(
+        kafka_broker: KafkaBroker) -> None:
+    topic, address = _topic(), kafka_broker.bootstrap
+    kafka_broker.create_topic(topic)
+    assert kafka_produce(address, topic, [(None, b"a"), (b"k", b"b"), (None, b"c")]) == 3
+    records = kafka_consume(address, topic, from_beginning=True, group="g", idle_timeout=30)
+    first, second = next(records), next(records)  # asking for "b" finishes with "a"
+    records.close()  # "b" was handed out but not finished with: read again next time
+    assert (first.key, first.value, second.key, second.value) == (None, b"a", b"k", b"b")
+    again = kafka_consume(address, topic, from_beginning=True, group="g", idle_timeout=30,
+                          max_records=2)
+    assert [r.value for r in again] == [b"b", b"c"]
