@@ -183,6 +183,7 @@ def test_a_taken_port_moves_the_broker_and_keeps_the_data(tmp_path: Path) -> Non
         broker.create_topic(topic, partitions=3)
         broker.down()
         with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # despite TIME_WAIT
             squatter.bind(("127.0.0.1", int(old.rsplit(":", 1)[1])))
             squatter.listen()
             moved = KafkaBroker(home=tmp_path / "kafka", progress=messages.append).up()
