@@ -191,9 +191,8 @@ class KafkaBroker:
             return recorded
         ports = pick_kafka_ports()
         if recorded is not None:
-            self._progress(f"a port of {recorded.bootstrap} (or controller port "
-                           f"{recorded.controller}) is taken: the broker moves to "
-                           f"{ports.bootstrap}")
+            self._progress(f"the recorded port {recorded.broker} or {recorded.controller} "
+                           f"is taken: the broker moves to {ports.bootstrap}")
         return ports
 
     def _format(self, java: str, jars: KafkaJars, cluster_id: str) -> None:
@@ -202,8 +201,12 @@ class KafkaBroker:
         command = [java, *_TOOL_FLAGS, *self._log_flags(), "-cp", jars.classpath,
                    "kafka.tools.StorageTool", "format", "-t", cluster_id,
                    "-c", str(self._layout.server_properties)]
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=self.startup_timeout, check=False)
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=self.startup_timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise BrokerError(f"dev broker: formatting {self._layout.data_dir} took more than "
+                              f"{self.startup_timeout:.0f}s (startup_timeout)") from None
         if done.returncode != 0:
             output = (done.stdout + done.stderr).strip().splitlines() or ["no output"]
             raise BrokerError(f"dev broker: formatting {self._layout.data_dir} failed: "
