@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -161,3 +162,35 @@ def test_up_on_the_running_broker_prints_its_address(kafka_broker: KafkaBroker) 
     assert result.exit_code == 0
     assert f"Kafka broker already running in {kafka_broker.home}" in result.output
     assert f"  bootstrap: {kafka_broker.bootstrap}\n" in result.output
+
+
+def test_down_wipe_without_a_broker(tmp_path: Path) -> None:
+    result = invoke("kafka", "down", "--wipe", "--home", str(tmp_path))
+    assert result.output == (f"No Kafka broker was running in {tmp_path.resolve()}; "
+                             "its data was deleted.\n")
+
+
+@pytest_kafka
+def test_up_status_down_up_keeps_the_address_then_wipe(tmp_path: Path) -> None:
+    home = str(tmp_path / "kafka")
+    started = invoke("kafka", "up", "--home", home, "--exit-with-pid", str(os.getpid()))
+    assert started.exit_code == 0, started.output
+    assert "squall: formatting new KRaft storage in " in started.output
+    address = KafkaBroker(home=home).bootstrap
+    try:
+        shown = invoke("kafka", "status", "--home", home)
+        assert (shown.exit_code, f"  bootstrap: {address}\n" in shown.output) == (0, True)
+        stopped = invoke("kafka", "down", "--home", home)
+        assert stopped.output == (f"Kafka broker in {tmp_path.resolve()}/kafka stopped "
+                                  "(2 processes); its data is kept (--wipe deletes it).\n")
+        after = invoke("kafka", "status", "--home", home)
+        assert after.exit_code == 3
+        assert after.output == (f"Kafka broker in {tmp_path.resolve()}/kafka is stopped (its "
+                                f"address stays {address}): start it with `squall kafka up`.\n")
+        again = invoke("kafka", "up", "--home", home)
+        assert f"  bootstrap: {address}\n" in again.output
+        assert "formatting" not in again.output
+    finally:
+        wiped = invoke("kafka", "down", "--wipe", "--home", home)
+    assert wiped.output.endswith("; its data was deleted.\n")
+    assert not (tmp_path / "kafka" / "data").exists()

@@ -14,7 +14,7 @@ import psutil
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from squall.devcluster import KafkaBroker
+from squall.devcluster import KafkaBroker, kafka_consume, kafka_produce
 from squall.devcluster._procs import processes_naming
 from squall.errors import BrokerError, ClusterError
 
@@ -152,6 +152,8 @@ def test_restart_keeps_address_topic_records_and_committed_offsets(tmp_path: Pat
         assert broker.bootstrap == first.bootstrap  # still recorded while down
         second = broker.up()
         assert second.bootstrap == first.bootstrap and second.pid != first.pid
+        # the owner (this process) still lives: a new watchdog watches it again
+        assert second.watchdog_pid not in (None, first.watchdog_pid)
         assert broker.topics()[topic] == 2
         assert _committed_total(broker.bootstrap, topic, group) == 60
         after = _consume(broker.bootstrap, topic, 40, group=group)
@@ -181,6 +183,7 @@ def test_a_taken_port_moves_the_broker_and_keeps_the_data(tmp_path: Path) -> Non
         broker.create_topic(topic, partitions=3)
         broker.down()
         with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # despite TIME_WAIT
             squatter.bind(("127.0.0.1", int(old.rsplit(":", 1)[1])))
             squatter.listen()
             moved = KafkaBroker(home=tmp_path / "kafka", progress=messages.append).up()
@@ -228,3 +231,17 @@ def test_a_broker_dying_at_start_up_is_an_error_with_its_log(
     assert isinstance(caught.value, BrokerError)
     assert "fake java: no broker here" in str(caught.value)
     assert broker.status().running is False
+
+
+def test_consume_with_a_group_commits_what_the_caller_finished_with(
+        kafka_broker: KafkaBroker) -> None:
+    topic, address = _topic(), kafka_broker.bootstrap
+    kafka_broker.create_topic(topic)
+    assert kafka_produce(address, topic, [(None, b"a"), (b"k", b"b"), (None, b"c")]) == 3
+    records = kafka_consume(address, topic, from_beginning=True, group="g", idle_timeout=30)
+    first, second = next(records), next(records)  # asking for "b" finishes with "a"
+    records.close()  # "b" was handed out but not finished with: read again next time
+    assert (first.key, first.value, second.key, second.value) == (None, b"a", b"k", b"b")
+    again = kafka_consume(address, topic, from_beginning=True, group="g", idle_timeout=30,
+                          max_records=2)
+    assert [r.value for r in again] == [b"b", b"c"]

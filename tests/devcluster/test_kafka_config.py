@@ -75,7 +75,8 @@ def test_pom_adds_the_log4j_backend_kafka_4_binds() -> None:
 def test_the_record_survives_a_round_trip(tmp_path: Path) -> None:
     home = KafkaHome(tmp_path)
     record = BrokerRecord(version="4.1.1", ports=KafkaPorts(1, 2), cluster_id="abc",
-                          broker=ProcessRecord(pid=5, create_time=1.5), owner_pid=7)
+                          broker=ProcessRecord(pid=5, create_time=1.5),
+                          owner=ProcessRecord(pid=7, create_time=2.5))
     save_record(home, record)
     assert load_record(home) == record
     home.record.write_text("{not json")

@@ -76,3 +76,12 @@ def test_a_broker_that_never_answers_is_stopped_and_named(
     assert "fake broker: silent" in str(caught.value)
     status = broker.status()
     assert status.running is False and status.pid is None
+
+
+def test_a_hanging_format_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_java(tmp_path, monkeypatch, "exec sleep 30\n")
+    broker = KafkaBroker(home=tmp_path / "kafka", cache_dir=_fake_cache(tmp_path / "cache"),
+                         startup_timeout=1)
+    with pytest.raises(BrokerError, match=rf"^dev broker: formatting {tmp_path}/kafka/data took "
+                                          r"more than 1s \(startup_timeout\)$"):
+        broker.up(wait=False)

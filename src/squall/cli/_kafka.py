@@ -247,14 +247,22 @@ Examples:
 @_BOOTSTRAP
 def consume(topic_name: str, from_beginning: bool, max_records: int | None, timeout: float,
             group: str | None, home: Path | None, bootstrap: str | None) -> None:
-    """Print records of TOPIC as `key<TAB>value` (or value) lines, one per record."""
+    """Print records of TOPIC as `key<TAB>value` (or value) lines, one per record.
+
+    Ctrl-C stops it cleanly (exit code 0); with --group, only records printed are committed.
+    """
     address = _bootstrap(home, bootstrap)
     records = _client("kafka_consume")(address, topic_name, from_beginning=from_beginning,
                                        max_records=max_records, idle_timeout=timeout,
                                        group=group)
-    for record in records:
-        value = _text(record.value)
-        click.echo(value if record.key is None else f"{_text(record.key)}\t{value}")
+    try:
+        for record in records:
+            value = _text(record.value)
+            click.echo(value if record.key is None else f"{_text(record.key)}\t{value}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        records.close()
 
 
 def _text(data: bytes | None) -> str:

@@ -132,7 +132,9 @@ class KafkaBroker:
         home. With ``wait``, block until the broker answers a metadata request (needs
         confluent-kafka), or raise BrokerError with the log's tail after
         ``startup_timeout`` seconds. With ``exit_with_pid``, a watchdog stops the broker
-        when that process ends. On any failure, whatever was started is stopped.
+        when that process ends; that owner stays recorded across ``down()``, so a later
+        ``up()`` without it is watched again while the owner lives. On any failure,
+        whatever was started is stopped.
         """
         current = self.status()
         if current.running:
@@ -140,6 +142,7 @@ class KafkaBroker:
             if exit_with_pid is not None and current.watchdog_pid is None:
                 self._attach_watchdog(exit_with_pid)
             return self.status()
+        owner = exit_with_pid if exit_with_pid is not None else self._living_owner()
         self.down()
         if wait:
             confluent()
@@ -148,7 +151,7 @@ class KafkaBroker:
         started = time.monotonic()
         try:
             record = self._prepare(java, jars)
-            self._start(java, jars, record, exit_with_pid)
+            self._start(java, jars, record, owner)
             if wait:
                 self._wait_ready(record, started)
         except BaseException:
@@ -157,6 +160,12 @@ class KafkaBroker:
         self._progress(f"Kafka {self.version} broker up in {time.monotonic() - started:.1f}s "
                        f"(bootstrap {record.ports.bootstrap})")
         return self.status()
+
+    def _living_owner(self) -> int | None:
+        """Return the pid of the recorded owner (``exit_with_pid``) while it still runs."""
+        record = load_record(self._layout)
+        owner = record.owner.process() if record and record.owner else None
+        return owner.pid if owner else None
 
     def _prepare(self, java: str, jars: KafkaJars) -> BrokerRecord:
         """Pick ports, write the config and format the storage when it is new."""
@@ -182,9 +191,8 @@ class KafkaBroker:
             return recorded
         ports = pick_kafka_ports()
         if recorded is not None:
-            self._progress(f"a port of {recorded.bootstrap} (or controller port "
-                           f"{recorded.controller}) is taken: the broker moves to "
-                           f"{ports.bootstrap}")
+            self._progress(f"the recorded port {recorded.broker} or {recorded.controller} "
+                           f"is taken: the broker moves to {ports.bootstrap}")
         return ports
 
     def _format(self, java: str, jars: KafkaJars, cluster_id: str) -> None:
@@ -193,8 +201,12 @@ class KafkaBroker:
         command = [java, *_TOOL_FLAGS, *self._log_flags(), "-cp", jars.classpath,
                    "kafka.tools.StorageTool", "format", "-t", cluster_id,
                    "-c", str(self._layout.server_properties)]
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=self.startup_timeout, check=False)
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=self.startup_timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise BrokerError(f"dev broker: formatting {self._layout.data_dir} took more than "
+                              f"{self.startup_timeout:.0f}s (startup_timeout)") from None
         if done.returncode != 0:
             output = (done.stdout + done.stderr).strip().splitlines() or ["no output"]
             raise BrokerError(f"dev broker: formatting {self._layout.data_dir} failed: "
@@ -208,7 +220,7 @@ class KafkaBroker:
                exit_with_pid: int | None) -> None:
         if exit_with_pid is not None:
             record.watchdog = self._watchdog(exit_with_pid)
-            record.owner_pid = exit_with_pid
+            record.owner = ProcessRecord.of(exit_with_pid)
             save_record(self._layout, record)
         self._progress(f"starting the Kafka {self.version} broker on {record.ports.bootstrap}")
         command = [java, *_JVM_FLAGS, *self._log_flags(), "-cp", jars.classpath,
@@ -227,7 +239,7 @@ class KafkaBroker:
     def _attach_watchdog(self, owner_pid: int) -> None:
         record = self._recorded()
         record.watchdog = self._watchdog(owner_pid)
-        record.owner_pid = owner_pid
+        record.owner = ProcessRecord.of(owner_pid)
         save_record(self._layout, record)
 
     def _wait_ready(self, record: BrokerRecord, started: float) -> None:
@@ -256,8 +268,8 @@ class KafkaBroker:
         """Stop the broker and its watchdog; return the pids ended.
 
         Sends SIGTERM (the broker shuts down cleanly), then SIGKILL after ``stop_grace``
-        seconds. Keeps the data and the recorded ports unless ``wipe``. Only processes
-        started for this home are touched.
+        seconds. Keeps the data, the recorded ports and owner unless ``wipe``. Only
+        processes started for this home are touched.
         """
         record = load_record(self._layout)
         ended = terminate(self._broker_processes(record), self.stop_grace)
@@ -268,7 +280,7 @@ class KafkaBroker:
             child.poll()
         self._children.clear()
         if record is not None:
-            record.broker = record.watchdog = record.owner_pid = None
+            record.broker = record.watchdog = None
             save_record(self._layout, record)
         if wipe:
             shutil.rmtree(self._layout.data_dir, ignore_errors=True)

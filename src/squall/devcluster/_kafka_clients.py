@@ -86,8 +86,9 @@ def kafka_consume(bootstrap: str, topic: str, *, from_beginning: bool = False,
     """Yield records of ``topic`` until ``max_records`` or ``idle_timeout`` s without one.
 
     Without ``group`` the consumer joins a throw-away group and commits nothing; with it,
-    offsets of the records yielded are committed (a later run with the same group goes on
-    from there). ``from_beginning`` starts where no offset is committed at the oldest
+    the offset of a record is stored once the caller asks for the next one and committed
+    in the background and on close, so a later run with the same group goes on after the
+    last record the caller finished with. ``from_beginning`` starts where no offset is committed at the oldest
     record instead of the next new one. Raises BrokerError when the topic does not exist
     or the broker cannot be reached.
     """
@@ -95,17 +96,19 @@ def kafka_consume(bootstrap: str, topic: str, *, from_beginning: bool = False,
     consumer = kafka.Consumer(client_config(bootstrap, **{
         "group.id": group or f"squall-cli-{uuid.uuid4().hex[:12]}",
         "enable.auto.commit": group is not None,
+        "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest" if from_beginning else "latest",
     }))
     try:
         _require_topic(consumer, bootstrap, topic)
         consumer.subscribe([topic])
-        yield from _records(consumer, max_records, idle_timeout)
+        yield from _records(consumer, max_records, idle_timeout, store=group is not None)
     finally:
         consumer.close()
 
 
-def _records(consumer: Any, max_records: int | None, idle_timeout: float) -> Iterator[KafkaRecord]:
+def _records(consumer: Any, max_records: int | None, idle_timeout: float,
+             store: bool) -> Iterator[KafkaRecord]:
     seen = 0
     last = time.monotonic()
     while max_records is None or seen < max_records:
@@ -118,8 +121,10 @@ def _records(consumer: Any, max_records: int | None, idle_timeout: float) -> Ite
                 raise BrokerError(f"cannot consume topic '{message.topic()}': "
                                   f"{message.error().str()}")
             seen += 1
-            last = time.monotonic()
             yield KafkaRecord(message.partition(), message.offset(), message.key(), message.value())
+            if store:
+                consumer.store_offsets(message=message)
+            last = time.monotonic()
 
 
 def _require_topic(client: Any, bootstrap: str, topic: str) -> None:

@@ -74,14 +74,18 @@ class KafkaHome:
 
 @dataclass
 class BrokerRecord:
-    """What ``broker.json`` holds: kept across ``down``, except the processes."""
+    """What ``broker.json`` holds: kept across ``down``, except the broker and watchdog pids.
+
+    ``owner`` is the process whose end stops the broker (``exit_with_pid``); it stays
+    recorded across ``down``, so the next ``up`` watches it again while it lives.
+    """
 
     version: str
     ports: KafkaPorts
     cluster_id: str
     broker: ProcessRecord | None = None
     watchdog: ProcessRecord | None = None
-    owner_pid: int | None = None
+    owner: ProcessRecord | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the record as JSON-ready data."""
@@ -91,21 +95,16 @@ class BrokerRecord:
             "cluster_id": self.cluster_id,
             "broker": vars(self.broker) if self.broker else None,
             "watchdog": vars(self.watchdog) if self.watchdog else None,
-            "owner_pid": self.owner_pid,
+            "owner": vars(self.owner) if self.owner else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BrokerRecord:
         """Rebuild a record written by :meth:`to_json`."""
-        broker, watchdog = data.get("broker"), data.get("watchdog")
-        return cls(
-            version=data["version"],
-            ports=KafkaPorts(**data["ports"]),
-            cluster_id=data["cluster_id"],
-            broker=ProcessRecord(**broker) if broker else None,
-            watchdog=ProcessRecord(**watchdog) if watchdog else None,
-            owner_pid=data.get("owner_pid"),
-        )
+        processes = {name: ProcessRecord(**data[name]) if data.get(name) else None
+                     for name in ("broker", "watchdog", "owner")}
+        return cls(version=data["version"], ports=KafkaPorts(**data["ports"]),
+                   cluster_id=data["cluster_id"], **processes)
 
 
 def load_record(home: KafkaHome) -> BrokerRecord | None:
