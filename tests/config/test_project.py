@@ -91,7 +91,7 @@ def test_unknown_env(tmp_path):
     [
         ('[env.prod]\nnimbs = "h:1"\n',
          "[env.prod] unknown key 'nimbs' (known keys: nimbus, ui, python, workers, ackers, serializer, "
-         "options, par, log_dir)"),
+         "options, par, log_dir, kafka)"),
         ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env)"),
         ('[env.prod]\nnimbus = "h"\n',
          "[env.prod] nimbus = 'h' must be \"host:port\", e.g. \"nimbus.example.com:6627\""),
