@@ -225,6 +225,8 @@ class Collector:
                 for i in range(0, len(roots), 2):
                     root = roots[i]
                     acks[root] = acks.get(root, 0) ^ roots[i + 1] ^ value
+        if _get_ident() != self.main_thread:
+            self._wake()  # a user thread's ack (e.g. a delivery report): send it now, not at housekeeping
 
     def ack_many(self, tup_ids: Sequence[Any]) -> None:
         """Ack several input tuples (a bolt batch's auto-acks); unknown ids raise after the others."""
@@ -267,6 +269,8 @@ class Collector:
             roots = entry[0]
             for root in ([roots] if type(roots) is int else roots[::2]):
                 self.fails.setdefault(root & TASK_MASK, []).append(root)
+        if _get_ident() != self.main_thread:
+            self._wake()
 
     def fail_held_inputs(self) -> int:
         """Fail every input tuple not acked or failed yet; return how many (a dying task calls it).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, ClassVar, Mapping, Optional
 
@@ -13,6 +14,7 @@ from squall.errors import ConnectorError, TopologyError
 
 _WARN_EVERY_SECS = 10.0
 _QUEUE_FULL_WAIT_SECS = 0.05
+_REPORTS_WAIT_SECS = 0.1  # how long the delivery thread blocks per poll (it wakes on a report)
 
 
 class KafkaBolt(Bolt):
@@ -34,9 +36,10 @@ class KafkaBolt(Bolt):
     Guarantee: the input is acked only when the broker acknowledged the record (the
     producer is idempotent and waits for all in-sync replicas), and failed on a delivery
     error (so its spout replays it). A tuple whose values cannot be encoded is failed and
-    reported; the others go on. Stopping the task flushes the producer, so a clean stop
-    loses nothing. ``spec()`` sets a 1 s tick so confirmations are handled while input
-    is idle. ``producer_config`` adds librdkafka producer settings.
+    reported; the others go on. Delivery reports are handled by a thread of the task as
+    they arrive, so acks never wait for more input. Stopping the task flushes the
+    producer, so a clean stop loses nothing. ``producer_config`` adds librdkafka
+    producer settings.
     """
 
     outputs: ClassVar[list[Any]] = []
@@ -58,14 +61,12 @@ class KafkaBolt(Bolt):
 
     @classmethod
     def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
-        """Wire the bolt like ``Bolt.spec``, with a 1 s tick frequency by default."""
+        """Wire the bolt like ``Bolt.spec``; fails unless a topic is set somewhere."""
         keys = {_settings.CONF_PREFIX + "topic", _settings.CONF_PREFIX + "topic_field"}
         if not (cls.topic or cls.topic_field or keys & set(config or {})
                 or cls.to_record is not KafkaBolt.to_record):
             raise TopologyError(f"{cls.__name__}: set `topic = \"...\"` or `topic_field = \"...\"` on the class")
-        merged = {"topology.tick.tuple.freq.secs": 1}
-        merged.update(config or {})
-        return super().spec(name=name, inputs=inputs, par=par, config=merged)
+        return super().spec(name=name, inputs=inputs, par=par, config=config)
 
     # -- user hook ---------------------------------------------------------------------
 
@@ -96,10 +97,6 @@ class KafkaBolt(Bolt):
     def process(self, tup: Tuple) -> None:
         """Hand the record to the producer; the input is acked from its delivery report."""
         self._kafka.write(tup)
-
-    def process_tick(self, tup: Tuple) -> None:
-        """Handle delivery reports while input is idle."""
-        self._kafka.producer.poll(0)
 
     def _squall_close(self) -> None:
         """Wait for every record still in flight (hosts call this when the task stops)."""
@@ -132,8 +129,24 @@ class _Writer:
         topic = self.settings["topic"]
         reach(self.producer, self.brokers, self.name, self.settings["connect_timeout_secs"],
               (topic,) if topic else ())
+        self.failure: Optional[BaseException] = None  # raised by the delivery thread
+        self.stopping = threading.Event()
+        self.reports = threading.Thread(target=self._serve_reports, name=f"squall-kafka-{self.name}", daemon=True)
+        self.reports.start()
+
+    def _serve_reports(self) -> None:
+        """Run delivery callbacks (acks and fails) as reports arrive, until the task stops."""
+        poll = self.producer.poll
+        while not self.stopping.is_set():
+            try:
+                poll(_REPORTS_WAIT_SECS)
+            except BaseException as exc:  # re-raised on the task's thread by the next write
+                self.failure = exc
+                return
 
     def write(self, tup: Tuple) -> None:
+        if self.failure is not None:
+            raise self.failure
         bolt = self.bolt
         try:
             topic, key, value = bolt.to_record(tup)
@@ -158,8 +171,7 @@ class _Writer:
                 produce(topic, value, key, on_delivery=delivered)
                 break
             except BufferError:  # the local queue is full: wait for deliveries (backpressure)
-                self.producer.poll(_QUEUE_FULL_WAIT_SECS)
-        self.producer.poll(0)
+                self.producer.flush(_QUEUE_FULL_WAIT_SECS)
 
     def _on_error(self, error: Any) -> None:
         if error.fatal():
@@ -173,6 +185,8 @@ class _Writer:
             self.bolt.log(f"{self.name}: {message}", "warn")
 
     def close(self) -> None:
+        self.stopping.set()
+        self.reports.join()
         left = self.producer.flush(self.settings["flush_timeout_secs"])
         if left:
             self.bolt.log(f"{self.name}: {left} Kafka record(s) still undelivered after "
