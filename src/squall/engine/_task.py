@@ -84,6 +84,7 @@ class TaskHost(Collector):
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
+        self._wake_pending = False  # a byte is in the wake pipe: later wakes need no syscall
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
         self._reassembler = Reassembler()
@@ -376,6 +377,9 @@ class TaskHost(Collector):
             self._user_error(exc, "while processing a tick tuple")
 
     def _wake(self) -> None:
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         try:
             os.write(self.wake_write, b"x")
         except (BlockingIOError, OSError):
@@ -404,6 +408,7 @@ class TaskHost(Collector):
             if fd == self._wiring.death_read:
                 raise _Exit(0)  # the engine is gone: so are we
             if fd == self.wake_read:
+                self._wake_pending = False  # cleared before draining: a wake after this writes again
                 try:
                     os.read(self.wake_read, 4096)
                 except BlockingIOError:

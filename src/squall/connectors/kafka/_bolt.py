@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 from squall.api import Bolt, TopologyContext, Tuple
 from squall.connectors.kafka import _settings
@@ -72,21 +72,11 @@ class KafkaBolt(Bolt):
 
     def to_record(self, tup: Tuple) -> tuple[str, Optional[bytes], Optional[bytes]]:
         """Return ``(topic, key, value)`` for ``tup``; raise to fail the tuple as unwritable."""
-        values = tup.values
-        fields: tuple[str, ...] = getattr(values, "_fields", ())
-        settings = self._kafka.settings
-        topic = settings["topic"] or _field(values, fields, settings["topic_field"], tup)
-        key_field, value_field = settings["key_field"], settings["value_field"]
-        key = encode(_field(values, fields, key_field, tup)) if key_field else None
-        if value_field:
-            return topic, key, encode(_field(values, fields, value_field, tup))
-        skip = {settings["topic_field"], key_field}
-        rest = {f: v for f, v in zip(fields, values) if f not in skip} if fields else None
-        if rest is None:  # fields unknown: the values themselves
-            return topic, key, encode(values[0] if len(values) == 1 else list(values))
-        if len(rest) == 1:
-            return topic, key, encode(next(iter(rest.values())))
-        return topic, key, encode(rest)
+        writer = self._kafka
+        layout = writer.layouts.get((tup.component, tup.stream))
+        if layout is None:
+            layout = writer.layouts[(tup.component, tup.stream)] = writer.layout(tup)
+        return layout(tup.values)
 
     # -- host callbacks ----------------------------------------------------------------
 
@@ -114,6 +104,8 @@ class _Writer:
         self.settings = _settings.resolve(bolt, _settings.BOLT_SETTINGS, conf)
         if self.settings["topic"] and self.settings["topic_field"]:
             raise ConnectorError(f"{self.name}: set topic or topic_field, not both")
+        if not (self.settings["topic"] or self.settings["topic_field"]) and type(bolt).to_record is KafkaBolt.to_record:
+            raise ConnectorError(f"{self.name}: no topic to write to; set topic or topic_field")
         self.brokers = _settings.brokers(bolt, conf)
         self.module = confluent_kafka()
         self.warned: dict[str, float] = {}
@@ -129,6 +121,7 @@ class _Writer:
         topic = self.settings["topic"]
         reach(self.producer, self.brokers, self.name, self.settings["connect_timeout_secs"],
               (topic,) if topic else ())
+        self.layouts: dict[tuple[str, str], Any] = {}  # (source, stream) -> values-to-record function
         self.failure: Optional[BaseException] = None  # raised by the delivery thread
         self.stopping = threading.Event()
         self.reports = threading.Thread(target=self._serve_reports, name=f"squall-kafka-{self.name}", daemon=True)
@@ -173,6 +166,35 @@ class _Writer:
             except BufferError:  # the local queue is full: wait for deliveries (backpressure)
                 self.producer.flush(_QUEUE_FULL_WAIT_SECS)
 
+    def layout(self, tup: Tuple) -> Callable[[Sequence[Any]], tuple[str, Optional[bytes], Optional[bytes]]]:
+        """Return the function that turns values of ``tup``'s source stream into a record.
+
+        Built once per source stream (field positions resolved once); raises KeyError
+        naming a configured field the stream does not have.
+        """
+        fields: tuple[str, ...] = getattr(tup.values, "_fields", ())
+        settings = self.settings
+        topic, topic_field = settings["topic"], settings["topic_field"]
+        key_field, value_field = settings["key_field"], settings["value_field"]
+        topic_at = None if topic else _position(fields, topic_field, tup)
+        key_at = None if key_field is None else _position(fields, key_field, tup)
+        value_at = None if value_field is None else _position(fields, value_field, tup)
+        rest = [(f, i) for i, f in enumerate(fields) if f not in (topic_field, key_field)]
+
+        def record(values: Sequence[Any]) -> tuple[str, Optional[bytes], Optional[bytes]]:
+            key = None if key_at is None else encode(values[key_at])
+            if value_at is not None:
+                value = encode(values[value_at])
+            elif not fields:  # field names unknown: the values themselves
+                value = encode(values[0] if len(values) == 1 else list(values))
+            elif len(rest) == 1:
+                value = encode(values[rest[0][1]])
+            else:
+                value = encode({f: values[i] for f, i in rest})
+            return (topic if topic_at is None else values[topic_at]), key, value
+
+        return record
+
     def _on_error(self, error: Any) -> None:
         if error.fatal():
             raise ConnectorError(f"{self.name}: fatal Kafka producer error: {describe(error)}")
@@ -193,9 +215,7 @@ class _Writer:
                           f"{self.settings['flush_timeout_secs']:g}s; their tuples will be replayed", "error")
 
 
-def _field(values: Any, fields: tuple[str, ...], name: Optional[str], tup: Tuple) -> Any:
-    if name is None:
-        raise ConnectorError("no topic: set topic or topic_field")
+def _position(fields: tuple[str, ...], name: str, tup: Tuple) -> int:
     if name not in fields:
         raise KeyError(f"tuple from {tup.component!r} has no field {name!r} (fields: {', '.join(fields) or 'unnamed'})")
-    return values[fields.index(name)]
+    return fields.index(name)

@@ -203,6 +203,7 @@ class _Reader:
         emit, track, spout = self.spout.emit, self.book.track, self.spout
         keep_raw = self.producer is not None
         cap = self.settings["max_uncommitted"]
+        touched: set[TopicPartition] = set()
         for message in messages:
             if message.error() is not None:
                 self._on_message_error(message.error())
@@ -223,6 +224,8 @@ class _Reader:
                 continue
             track(tp, offset, (values, message if keep_raw else None))
             emit(values, tup_id=(topic, partition, offset))
+            touched.add(tp)
+        for tp in touched:
             if self.book.uncommitted(tp) >= cap and tp not in self.paused:
                 self._pause(tp)
 
