@@ -121,7 +121,7 @@ def build_jar_report(
     wheels: list[Path] = []
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     if vendor:
-        reqs = runtime_requirements() + (
+        reqs = runtime_requirements(model) + (
             requirements if requirements is not None else project_requirements(root))
         spec = VendorSpec(tuple(reqs), platform=platform, python_version=version)
         wheels = fetch_wheels(spec, wheel_cache or default_wheel_cache(), say)

@@ -20,8 +20,12 @@ from importlib import metadata
 from pathlib import Path
 
 from squall.errors import PackagingError
+from squall.topology import TopologyModel
 
-DEFAULT_PLATFORM = "manylinux2014_x86_64"
+# pip platform tags the workers accept, comma-separated. glibc 2.28 (Debian 10, RHEL 8) is
+# older than any OS that runs Storm 2.8's Java 17; newer wheels (confluent-kafka >= 2.5,
+# numpy >= 2.3) are no longer built for manylinux2014.
+DEFAULT_PLATFORM = "manylinux_2_28_x86_64,manylinux2014_x86_64"
 # What the squall runtime itself imports on a worker (pinned to the local versions).
 RUNTIME_DISTRIBUTIONS = ("orjson", "msgpack")
 _PIP_TIMEOUT_SECS = 600.0
@@ -43,10 +47,19 @@ class VendorSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def runtime_requirements() -> list[str]:
-    """Return squall's worker-side dependencies pinned to the versions installed here."""
+def runtime_requirements(model: TopologyModel | None = None) -> list[str]:
+    """Return squall's worker-side dependencies pinned to the versions installed here.
+
+    With ``model``, the distributions its components declare in ``worker_requirements``
+    (e.g. confluent-kafka for the Kafka connectors) are added, pinned the same way.
+    """
+    wanted = list(RUNTIME_DISTRIBUTIONS)
+    for spec in (model.components.values() if model is not None else ()):
+        for dist in getattr(spec.component_class, "worker_requirements", ()):
+            if dist not in wanted:
+                wanted.append(dist)
     pins = []
-    for dist in RUNTIME_DISTRIBUTIONS:
+    for dist in wanted:
         try:
             pins.append(f"{dist}=={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
@@ -123,10 +136,15 @@ def fetch_wheels(spec: VendorSpec, cache_root: Path, progress: Progress | None =
     return wheels
 
 
+def _platform_flags(platforms: str) -> list[str]:
+    """Return ``--platform TAG`` for each tag of a comma-separated list."""
+    return [flag for tag in platforms.split(",") if tag.strip() for flag in ("--platform", tag.strip())]
+
+
 def _pip_download(spec: VendorSpec, target: Path) -> None:
     command = [
         sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", "--platform", spec.platform,
+        "--only-binary=:all:", *_platform_flags(spec.platform),
         "--python-version", spec.python_version, "--implementation", "cp",
         "--dest", str(target), *spec.requirements,
     ]

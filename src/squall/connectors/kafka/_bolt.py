@@ -42,6 +42,7 @@ class KafkaBolt(Bolt):
     producer settings.
     """
 
+    worker_requirements: ClassVar[tuple[str, ...]] = ("confluent-kafka",)
     outputs: ClassVar[list[Any]] = []
     auto_ack: ClassVar[bool] = False
     brokers: ClassVar[Optional[Any]] = None

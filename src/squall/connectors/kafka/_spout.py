@@ -49,6 +49,7 @@ class KafkaSpout(Spout):
     ``consumer_config`` adds librdkafka consumer settings (security, timeouts...).
     """
 
+    worker_requirements: ClassVar[tuple[str, ...]] = ("confluent-kafka",)
     outputs: ClassVar[list[Any]] = ["topic", "partition", "offset", "key", "value"]
     brokers: ClassVar[Optional[Any]] = None
     topics: ClassVar[Sequence[str]] = ()
