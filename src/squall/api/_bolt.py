@@ -191,6 +191,7 @@ class Bolt(Component):
         ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
         auto_ack = self.auto_ack and ack_many is None
         done: list[Any] = []
+        settled = _SETTLED
         thread = _get_ident() if auto_anchor else None
         tup: Any = None
         self._squall_anchor_thread = thread
@@ -212,9 +213,10 @@ class Bolt(Component):
                     except BaseException:
                         self._squall_after(tup.id, fail if auto_fail else None)
                         raise
-                    if self._squall_current is _SETTLED:
+                    if self._squall_current is settled:
                         continue  # the user acked or failed it explicitly
-                    self._squall_current = _SETTLED
+                    # _squall_current is reset once, when the batch ends: between two
+                    # tuples only this loop runs on this thread
                     if ack_many is not None:
                         done.append(tup.id)
                     elif auto_ack:
@@ -229,6 +231,7 @@ class Bolt(Component):
             raise
         finally:
             self._squall_anchor_thread = None
+            self._squall_current = settled
         if done:
             try:
                 ack_many(done)  # type: ignore[misc]

@@ -24,6 +24,7 @@ from typing import Any, Optional, Sequence
 from squall.api import Tuple
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
 from squall.engine import _conf
+from squall.engine._carry import salvage, uncarried_message
 from squall.engine._collector import Collector
 from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
@@ -143,20 +144,49 @@ class TaskHost(Collector):
                 break
             count += 1
             self._received += 1
-            self._on_message(unpack(view[:size]))
+            try:
+                msg = unpack(view[:size])
+            except Exception as exc:  # a value that packed but cannot be decoded (a tuple dict key...)
+                msg = self._salvage(bytes(view[:size]), exc)
+            self._on_message(msg)
         return count
 
     def _on_message(self, msg: Any) -> None:
         kind = msg[0]
         if kind == FRAG:
-            msg = self._reassembler.add(msg[1], msg[2], msg[3], msg[4])
-            if msg is None:
+            data = self._reassembler.add(msg[1], msg[2], msg[3], msg[4])
+            if data is None:
                 return
+            try:
+                msg = unpack(data)
+            except Exception as exc:
+                msg = self._salvage(data, exc)
             kind = msg[0]
         if kind == DATA:
             self._process_batch(msg[1], msg[2])
         elif kind == ACKS:
             self._process_acks(msg[2], msg[3])
+
+    def _salvage(self, data: bytes, error: Exception) -> Any:
+        """Decode a batch record by record: fail and report the records that cannot be decoded."""
+        try:
+            src, good, bad = salvage(data)
+        except Exception:
+            raise error from None  # not a batch of user values: an engine bug, crash with its cause
+        table = self._sources.get(src) or self._source(src)
+        for (sidx, _, root, _edge), index, exc in bad:
+            component, stream, values_class, _ = table[sidx] if sidx < len(table) else ("?", str(sidx), tuple, -1)
+            with self.lock:
+                self._fail_roots(root)
+            where = f"{self.plan.component}[{self.task_id}]"
+            self._report_uncarried(uncarried_message(
+                where, stream, getattr(values_class, "_fields", ()), index, "value", exc,
+                what=f"cannot decode (sent by {component}[{src}])"))
+        return (DATA, src, good)
+
+    def _report_uncarried(self, message: str) -> None:
+        self.log(message, 4)
+        self.report_error(message)
 
     def _source(self, src: int) -> list[Any]:
         """Return, per stream index of ``src``'s component: (component, stream, values class, size)."""

@@ -84,6 +84,8 @@ class _Harness:
         self.component = instance
         self.host = RecordingHost()
         self.context = context or _context_for(instance, component_id, task_id, sources or {})
+        self.host.component = self.context.component_id
+        self.host.output_fields = self.context.output_fields
         self.conf: Mapping[str, Any] = dict(conf or {})
         self.stopped_by: Optional[BaseException] = None
         self._ids = itertools.count(1)
