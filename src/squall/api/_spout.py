@@ -29,6 +29,9 @@ class Spout(Component):
     """
 
     _squall_kind: ClassVar[str] = SPOUT
+    # tuples this spout gave up on (ReliableSpout: failed more than max_fails times);
+    # the embedded engine reports it, and a run that gave up on any fails
+    _squall_given_up: int = 0
 
     def next_tuple(self) -> None:
         """Emit the next tuple(s), if any are ready. Must not block for long."""
@@ -123,6 +126,7 @@ class ReliableSpout(Spout):
         if count > self.max_fails:
             self.unacked.pop(tup_id, None)
             self.failures.pop(tup_id, None)
+            self._squall_given_up += 1
             self.log(f"giving up on tuple {tup_id!r}: failed {count} times (max_fails={self.max_fails})", "warn")
             return
         self.failures[tup_id] = count

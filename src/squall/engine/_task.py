@@ -340,7 +340,8 @@ class TaskHost(Collector):
         }
         if self.tracker is not None:
             lat = self.tracker.latency
-            report.update(active=self.active, pending=len(self.tracker.pending), lat_count=lat.count, lat_total=lat.total, lat_buckets=lat.buckets)
+            report.update(active=self.active, pending=len(self.tracker.pending), lat_count=lat.count, lat_total=lat.total,
+                          lat_buckets=lat.buckets, given_up=getattr(self.instance, "_squall_given_up", 0))
         return report
 
     def _send_metrics(self) -> None:
@@ -378,6 +379,8 @@ class TaskHost(Collector):
                 self._call(self.instance.activate)
             elif command == "stop":
                 self.stop_requested = True
+            elif command == "abort":  # the run failed: leave now, without draining
+                raise _Exit(0)
 
     def _housekeeping(self, now: float) -> None:
         self.next_housekeeping = now + _HOUSEKEEPING_SECS
@@ -448,7 +451,11 @@ class TaskHost(Collector):
         plan = self.plan
         self.log(f"task {plan.task} of {plan.component!r} starting (pid {os.getpid()}, incarnation {plan.incarnation})", 2)
         try:
-            self.instance = plan.component_class()
+            try:
+                self.instance = plan.component_class()
+            except Exception as exc:
+                self._report_exception(exc, f"in {plan.component_class.__name__}()")
+                raise _Exit(1) from exc
             try:
                 self.instance._squall_prepare(self, plan.conf, plan.context)
             except Exception as exc:
@@ -583,6 +590,25 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
         return 0
     if wiring.death_write >= 0:
         os.close(wiring.death_write)
+    try:
+        return _task_main(plan, wiring)
+    except BaseException as exc:  # whatever kills a task, the engine's crash report says why
+        _report_crash(plan, wiring, exc)
+        raise
+
+
+def _report_crash(plan: TaskPlan, wiring: Wiring, exc: BaseException) -> None:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = clip_error(f"{plan.component}[{plan.task}] crashed:\n{text}")
+    try:
+        wiring.report_write.send(make_packer()(("error", plan.task, message)))
+    except OSError:
+        pass  # the engine is gone: nobody to tell
+
+
+def _task_main(plan: TaskPlan, wiring: Wiring) -> int:
+    from squall.engine import _procs
+
     _procs.redirect_stdio(plan.log_path)
     _procs.reset_process_state()
     gc.freeze()  # what the engine inherited stays shared with it (no copy-on-write by the collector)
