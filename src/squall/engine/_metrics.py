@@ -142,7 +142,7 @@ class RunResult:
 
 
 def error_cause(text: Optional[str]) -> str:
-    """Return the line of an error report that says what went wrong: where, and the exception line.
+    r"""Return the line of an error report that says what went wrong: where, and the exception line.
 
     >>> error_cause("split[2] in process():\nTraceback (most recent call last):\n  ...\nValueError: bad")
     'split[2] in process(): ValueError: bad'
