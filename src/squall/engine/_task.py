@@ -540,7 +540,7 @@ class TaskHost(Collector):
 
     def _spout_burst(self, limit: Optional[int]) -> int:
         pending = self.tracker.pending  # type: ignore[union-attr]
-        next_tuple = self.instance.next_tuple
+        next_tuple = self.instance._squall_next_tuple
         start = self.emit_calls
         for _ in range(self.batch):
             before = self.emit_calls

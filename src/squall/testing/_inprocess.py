@@ -174,7 +174,7 @@ class InProcessRunner:
         self.start()
         before = self._emits
         for task in self._spout_tasks():
-            self._invoke(task, task.instance.next_tuple)  # type: ignore[attr-defined]
+            self._invoke(task, task.instance._squall_next_tuple)  # type: ignore[attr-defined]
         emitted = self._emits != before
         self.drain(deadline)
         return emitted
