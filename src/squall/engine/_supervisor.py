@@ -238,6 +238,7 @@ class Supervisor:
                 done, status = pid, 0
             if done:
                 del self.pids[task]
+                _procs.kill_group(pid)  # what the task's component started dies with it
                 self._on_exit(task, os.waitstatus_to_exitcode(status))
 
     def _on_exit(self, task: int, code: int) -> None:
@@ -330,10 +331,7 @@ class Supervisor:
     def _kill_all(self) -> None:
         """SIGKILL and reap every task process still alive (always runs)."""
         for task, pid in list(self.pids.items()):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _procs.kill_group(pid)
         for task, pid in list(self.pids.items()):
             try:
                 _, status = os.waitpid(pid, 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import select
+import signal
 import socket
 import threading
 import time
@@ -585,7 +586,9 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
     from squall.engine import _procs
 
     if plan.conf.get(_conf.PDEATHSIG, True):
-        _procs.set_parent_death_signal()
+        # SIGTERM, handled by killing the task's process group (in _task_main): if the
+        # engine is SIGKILLed, the processes its components started die too
+        _procs.set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != wiring.parent_pid:
         return 0
     if wiring.death_write >= 0:
@@ -595,6 +598,16 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
     except BaseException as exc:  # whatever kills a task, the engine's crash report says why
         _report_crash(plan, wiring, exc)
         raise
+    finally:
+        if _engine_gone(wiring):  # nobody else will stop what our component started
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def _engine_gone(wiring: Wiring) -> bool:
+    """Whether the engine died (a closed death pipe says so even before we are re-parented)."""
+    if os.getppid() != wiring.parent_pid:
+        return True
+    return wiring.death_read >= 0 and bool(select.select([wiring.death_read], [], [], 0)[0])
 
 
 def _report_crash(plan: TaskPlan, wiring: Wiring, exc: BaseException) -> None:
@@ -611,6 +624,7 @@ def _task_main(plan: TaskPlan, wiring: Wiring) -> int:
 
     _procs.redirect_stdio(plan.log_path)
     _procs.reset_process_state()
+    _procs.kill_own_group_on(signal.SIGTERM)
     gc.freeze()  # what the engine inherited stays shared with it (no copy-on-write by the collector)
     gc.set_threshold(50_000, 20, 20)  # batches allocate many short-lived containers
     profile_dir = os.environ.get("SQUALL_ENGINE_PROFILE")
