@@ -17,7 +17,8 @@ _HELP = """Run Python spouts and bolts on every core, or on Apache Storm 2.x.
 \b
 Exit codes:
   0  success (also a run stopped with Ctrl-C, SIGTERM or -t)
-  1  error: one line "Error: ..." on stderr (-v/--debug shows the traceback)
+  1  error: one line "Error: ..." on stderr (-v/--debug shows the traceback);
+     also a run whose spouts gave up on tuples or whose tasks crashed
   2  usage error (unknown option, bad -o/--par value)
   3  `squall cluster status`: no dev cluster running
   3  `squall kafka status`: no Kafka dev broker running

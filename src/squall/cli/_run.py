@@ -116,6 +116,9 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
     if result.stop_reason == "failed":
         first = result.crashes[0].summary() if result.crashes else "the engine stopped the run"
         raise ComponentCrashed(f"{model.name} failed: {first}; see the logs in {result.log_dir}")
+    problem = result.problem()
+    if problem is not None:  # a tuple neither processed nor replayed, or a crash: never exit 0
+        raise ComponentCrashed(f"{model.name}: {problem}; see the logs in {result.log_dir}")
 
 
 def _print_summary(console: Any, result: Any, order: list[str], interactive: bool) -> None:

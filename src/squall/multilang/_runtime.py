@@ -200,7 +200,7 @@ class _Runtime:
         sync = self._ser.encode(SYNC)
         send_now = self._writer.send_now
         callbacks: dict[str, Callable[..., None]] = {
-            "next": comp.next_tuple,  # type: ignore[attr-defined]
+            "next": comp._squall_next_tuple,  # type: ignore[attr-defined]
             "ack": comp.ack,  # type: ignore[attr-defined]
             "fail": comp.fail,  # type: ignore[attr-defined]
             "activate": comp.activate,  # type: ignore[attr-defined]
