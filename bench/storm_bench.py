@@ -183,6 +183,18 @@ def run_variant(cluster: DevCluster, variant: str, par: int, rep: int, args: arg
             kill(name, env, wait_secs=0, wait_gone=120.0)
 
 
+def run_with_retry(cluster: DevCluster, variant: str, par: int, rep: int, args: argparse.Namespace,
+                   extra: dict[str, Any]) -> dict[str, float]:
+    """Run once; on a cluster error (an overloaded machine can time Nimbus out) try once more."""
+    from squall.errors import SquallError
+
+    try:
+        return run_variant(cluster, variant, par, rep, args, extra)
+    except SquallError as exc:
+        print(f"rep {rep} par {par} {variant}: {exc}; trying once more", flush=True)
+        return run_variant(cluster, variant, par, rep + 100, args, extra)
+
+
 def fmt(result: dict[str, float]) -> str:
     cpu = "  ".join(f"{k[4:]} {v:4.0f}%" for k, v in sorted(result.items()) if k.startswith("cpu_"))
     return (f"{result['words_s']:9,.0f} words/s {result['acks_s']:7,.0f} acks/s "
@@ -221,7 +233,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             for rep in range(args.repeat):
                 for par in pars:
                     for variant in variants:
-                        result = run_variant(cluster, variant, par, rep, args, extra)
+                        result = run_with_retry(cluster, variant, par, rep, args, extra)
                         results.setdefault((variant, par), []).append(result)
                         print(f"rep {rep} par {par} {variant:8s} {fmt(result)}  load {os.getloadavg()[0]:.2f}",
                               flush=True)
