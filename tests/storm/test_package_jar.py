@@ -169,3 +169,22 @@ def test_requirements_come_from_requirements_txt_or_pyproject(tmp_path):
 def test_excluded_file_patterns():
     assert is_excluded_file("id_ed25519.pub")
     assert not is_excluded_file("keys.py")
+
+
+def test_msgpack_jars_carry_the_java_serializer_at_the_root(project, tmp_path):
+    root, _, module = project
+    jar = build_jar(module.Demo.model, root, tmp_path / "m.jar", serializer="msgpack", vendor=False)
+    names = _names(jar)
+    assert "squall/storm/MsgpackSerializer.class" in names
+    assert "squall/storm/shaded/org/msgpack/core/MessageUnpacker.class" in names
+    assert json.loads(_read(jar, "resources/squall-manifest.json"))["serializer"] == "msgpack"
+    plain = build_jar(module.Demo.model, root, tmp_path / "j.jar", vendor=False)
+    assert not any(n.endswith(".class") for n in _names(plain))
+
+
+def test_a_missing_serializer_jar_says_how_to_rebuild_it(tmp_path):
+    from squall.storm._serializer_jar import serializer_classes
+
+    with pytest.raises(PackagingError, match=r"squall's msgpack serializer jar '.*nope.jar' is missing "
+                                             r"or unreadable .*; reinstall squall, or rebuild it with"):
+        list(serializer_classes(tmp_path / "nope.jar"))
