@@ -240,7 +240,8 @@ class _Reader:
     def _give_up(self, tp: TopicPartition, offset: int, reason: str) -> None:
         where = f"{tp[0]}[{tp[1]}]@{offset}"
         dead_letters = self.settings["dead_letter_topic"]
-        if self.producer is None:
+        if self.producer is None:  # skipped: counts as given up (a run that gave up on any fails)
+            self.spout._squall_given_up += 1
             self.spout.log(f"{self.name}: gave up on Kafka record {where}: {reason}; skipped "
                            "(set dead_letter_topic to keep such records)", "error")
             self.book.give_up_done(tp, offset)
