@@ -15,6 +15,7 @@ from squall.dashboard._embedded import EmbeddedSource
 from squall.dashboard._errors import DashboardError, UnknownTopology, UnsupportedAction
 from squall.dashboard._history import History
 from squall.dashboard._prometheus import prometheus_text
+from squall.dashboard._storm import StormSource, model_from_storm
 from squall.dashboard._server import DashboardServer, Source, check_bind, is_loopback
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "EmbeddedSource",
     "History",
     "Source",
+    "StormSource",
     "UnknownTopology",
     "UnsupportedAction",
     "check_bind",
     "is_loopback",
+    "model_from_storm",
     "prometheus_text",
 ]
