@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import pytest
@@ -63,17 +65,17 @@ class LiveRun:
         return request(self.base + path.lstrip("/"), **kwargs)
 
 
-@pytest.fixture
-def live_run(tmp_path) -> Iterator[LiveRun]:
-    """Run the Numbers topology on the embedded engine, served by a dashboard; stop after."""
+@contextlib.contextmanager
+def serve_run(model: Any, log_dir: Path, seconds: float = 120) -> Iterator[LiveRun]:
+    """Run ``model`` on the embedded engine, served by a dashboard; stop it after."""
     stop = threading.Event()
-    source = EmbeddedSource(Numbers.model, stop_event=stop)
+    source = EmbeddedSource(model, stop_event=stop)
     outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            outcome["result"] = run_local(Numbers, on_progress=source.on_progress, stop_event=stop,
-                                          log_dir=tmp_path / "run", time=120)
+            outcome["result"] = run_local(model, on_progress=source.on_progress, stop_event=stop,
+                                          log_dir=log_dir, time=seconds)
         except BaseException as exc:  # reported by the test, not lost in the thread
             outcome["error"] = exc
 
@@ -88,3 +90,10 @@ def live_run(tmp_path) -> Iterator[LiveRun]:
     assert not thread.is_alive(), "the embedded run did not stop"
     if "error" in outcome:
         raise outcome["error"]
+
+
+@pytest.fixture
+def live_run(tmp_path) -> Iterator[LiveRun]:
+    """The Numbers topology on the embedded engine, served by a dashboard."""
+    with serve_run(Numbers.model, tmp_path / "run") as run:
+        yield run

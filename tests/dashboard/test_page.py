@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -11,11 +12,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.dashboard.browser import browser, screenshots  # noqa: F401 - fixtures
+from tests.dashboard.conftest import serve_run
 from tests.dashboard.topologies import Numbers
 
 pytestmark = pytest.mark.browser
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboard.png"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS_SCREENSHOT = ROOT / "docs" / "images" / "dashboard.png"
+EXAMPLE = ROOT / "examples" / "wordcount.py"
 
 
 @pytest.fixture
@@ -84,7 +88,29 @@ def test_figures_change_while_the_topology_runs(page, screenshots):
     path = screenshots / "embedded.png"
     browser.save_screenshot(str(path))
     print(f"screenshot: {path}")
-    if os.environ.get("SQUALL_UPDATE_SCREENSHOT"):  # the committed one: docs/images/dashboard.png
+
+
+def _wordcount():
+    spec = importlib.util.spec_from_file_location("squall_example_wordcount", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WordCount.model
+
+
+def test_wordcount_screenshot_for_the_docs(browser, screenshots, tmp_path):
+    """The README/docs screenshot: ``SQUALL_UPDATE_SCREENSHOT=1 pytest -k screenshot tests/dashboard``."""
+    model = _wordcount()
+    with serve_run(model, tmp_path / "run") as run:  # after the browser started: see `page`
+        browser.get(run.base)
+        _wait(browser, lambda d: _count(d, "#components tbody tr") == len(model.components), what="the table")
+        _wait(browser, lambda d: _count(d, '#components tr[data-component="count"] svg.spark polyline')
+              and run.source.view(model.name)["uptime_secs"] >= 6, what="six seconds of history")
+        _wait(browser, lambda d: _text(d, '#components tr[data-component="count"] td.executed-rate')
+              not in ("", "-", "0"), what="a rate")
+        path = screenshots / "wordcount.png"
+        browser.save_screenshot(str(path))
+    print(f"screenshot: {path}")
+    if os.environ.get("SQUALL_UPDATE_SCREENSHOT"):
         DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOT)
 

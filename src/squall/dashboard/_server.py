@@ -218,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif dash.ui and not parts:
             self._index(query)
         elif dash.ui and len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC:
-            body = resources.files("squall.dashboard").joinpath("static", parts[1]).read_bytes()
+            body = (resources.files("squall.dashboard") / "static" / parts[1]).read_bytes()
             self._send(HTTPStatus.OK, body, _STATIC[parts[1]])
         else:
             self._error(HTTPStatus.NOT_FOUND, f"no such page: {self.path.split('?')[0]}")
@@ -231,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, render_svg(model).encode(), "image/svg+xml")
 
     def _index(self, query: dict[str, list[str]]) -> None:
-        page = resources.files("squall.dashboard").joinpath("static", "index.html").read_text("utf-8")
+        page = (resources.files("squall.dashboard") / "static" / "index.html").read_text("utf-8")
         body = page.replace("{{csrf}}", self.dash.csrf).replace("{{engine}}", self.dash.source.engine)
         cookie = {}
         if self.dash.token and query.get("token"):

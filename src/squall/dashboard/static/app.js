@@ -106,8 +106,10 @@ async function loadGraph(name) {
   }
   const doc = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
   const svg = document.importNode(doc.documentElement, true);
-  svg.setAttribute("height", +svg.getAttribute("height") + 14);  // room for the live line
-  svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
+  const width = +svg.getAttribute("width"), height = +svg.getAttribute("height") + 14;  // + the live line
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", (width * 1.3).toFixed(0));   // drawn 30 % larger; CSS caps it at the panel
+  svg.setAttribute("height", (height * 1.3).toFixed(0));
   for (const node of svg.querySelectorAll("g.component")) {
     const rect = node.querySelector("rect");
     const x = +rect.getAttribute("x") + +rect.getAttribute("width") / 2;
