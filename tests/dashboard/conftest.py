@@ -17,6 +17,7 @@ import pytest
 from squall.dashboard import DashboardServer, EmbeddedSource
 from squall.engine import run_local
 
+from tests.dashboard.browser import browser, screenshots  # noqa: F401 - fixtures for every module
 from tests.dashboard.topologies import Numbers
 
 

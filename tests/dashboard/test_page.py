@@ -11,7 +11,6 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.dashboard.browser import browser, screenshots  # noqa: F401 - fixtures
 from tests.dashboard.conftest import serve_run
 from tests.dashboard.topologies import Numbers
 
@@ -23,7 +22,7 @@ EXAMPLE = ROOT / "examples" / "wordcount.py"
 
 
 @pytest.fixture
-def page(browser, live_run):  # noqa: F811 - the browser fixture
+def page(browser, live_run):
     """The browser, started BEFORE the run: a Popen (chromedriver) racing the engine's forks
     waits until the forked tasks exit (they inherit its exec-status pipe)."""
     return browser, live_run

@@ -12,7 +12,6 @@ from squall.dashboard import DashboardServer, StormSource
 from squall.storm import find_topology, kill
 from squall.storm._submit import submit
 from tests.conformance import topologies as topo
-from tests.dashboard.browser import browser, screenshots  # noqa: F401 - fixtures
 from tests.dashboard.conftest import request, wait_for
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow]
@@ -96,7 +95,7 @@ def test_bad_rebalance_requests_say_what_to_send(storm_dashboard):
 
 
 @pytest.mark.browser
-def test_deactivate_then_activate_from_the_page(storm_dashboard, browser, screenshots):  # noqa: F811
+def test_deactivate_then_activate_from_the_page(storm_dashboard, browser, screenshots):
     from tests.dashboard.test_page import _click, _text, _wait
 
     env, server = storm_dashboard
@@ -115,3 +114,18 @@ def test_deactivate_then_activate_from_the_page(storm_dashboard, browser, screen
     _wait(browser, lambda d: _text(d, "#message") == f"activated {NAME}", what="the answer", timeout=60)
     assert find_topology(env, NAME).status == "ACTIVE"
     _wait(browser, lambda d: _text(d, "#status") == "ACTIVE", what="the page to show ACTIVE")
+
+
+def test_rebalance_then_kill_through_the_api(storm_dashboard):
+    """Last in this module: the topology is gone afterwards."""
+    env, server = storm_dashboard
+    moved = _post(server, "rebalance", {"workers": 1, "par": {"sink": 1}, "wait_secs": 0})
+    assert moved.status == 200, moved.body
+    assert moved.json()["message"] == f"rebalancing {NAME}: sink=1, workers=1"
+    wait_for(lambda: find_topology(env, NAME).status == "ACTIVE", timeout=TIMEOUT,
+             what="the rebalance to finish")
+    killed = _post(server, "kill", {"wait_secs": 0})
+    assert killed.status == 200 and killed.json()["message"] == f"killing {NAME} after 0 s"
+    wait_for(lambda: find_topology(env, NAME) is None, timeout=TIMEOUT, what="Nimbus to forget it")
+    gone = request(f"{server.url}api/topologies/{NAME}")
+    assert gone.status == 404
