@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dashboard.conftest import request, wait_for

@@ -8,7 +8,6 @@ work per tuple and none per request. HTTP threads build views from the kept snap
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Optional
 
 from squall.dashboard._errors import UnknownTopology, UnsupportedAction
@@ -42,7 +41,6 @@ class EmbeddedSource:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | RunResult | None = None
         self._finished = False
-        self._started = time.time()
 
     def on_progress(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot`` (the engine calls this about once a second)."""
