@@ -116,16 +116,36 @@ def test_deactivate_then_activate_from_the_page(storm_dashboard, browser, screen
     _wait(browser, lambda d: _text(d, "#status") == "ACTIVE", what="the page to show ACTIVE")
 
 
-def test_rebalance_then_kill_through_the_api(storm_dashboard):
+@pytest.mark.browser
+def test_rebalance_then_kill_from_the_page(storm_dashboard, browser):
     """Last in this module: the topology is gone afterwards."""
+    from tests.dashboard.test_page import _click, _text, _wait
+
     env, server = storm_dashboard
-    moved = _post(server, "rebalance", {"workers": 1, "par": {"sink": 1}, "wait_secs": 0})
-    assert moved.status == 200, moved.body
-    assert moved.json()["message"] == f"rebalancing {NAME}: sink=1, workers=1"
-    wait_for(lambda: find_topology(env, NAME).status == "ACTIVE", timeout=TIMEOUT,
-             what="the rebalance to finish")
-    killed = _post(server, "kill", {"wait_secs": 0})
-    assert killed.status == 200 and killed.json()["message"] == f"killing {NAME} after 0 s"
+    browser.get(f"{server.url}#{NAME}")
+    _wait(browser, lambda d: _text(d, "#name") == NAME and _text(d, "#status") == "ACTIVE", what="the topology")
+    _click(browser, 'button[data-action="rebalance"]')
+    _wait(browser, lambda d: d.execute_script("return !document.getElementById('rebalance').hidden"),
+          what="the rebalance form")
+    browser.execute_script("document.querySelector('#rebalance input[name=workers]').value = '1';"
+                           "document.querySelector('#rebalance input[name=wait_secs]').value = '0';")
+    browser.execute_script("document.getElementById('rebalance').requestSubmit();")
+    _wait(browser, lambda d: _text(d, "#message") == f"rebalancing {NAME}: workers=1", what="the answer", timeout=60)
+    wait_for(lambda: find_topology(env, NAME).status == "ACTIVE", timeout=TIMEOUT, what="the rebalance to end")
+    _click(browser, 'button[data-action="kill"]')
+    prompt = _wait(browser, lambda d: _alert(d), what="the kill prompt")
+    assert "Seconds to wait after deactivating" in prompt.text
+    prompt.send_keys("0")
+    prompt.accept()
+    _wait(browser, lambda d: _text(d, "#message") == f"killing {NAME} after 0 s", what="the answer", timeout=60)
     wait_for(lambda: find_topology(env, NAME) is None, timeout=TIMEOUT, what="Nimbus to forget it")
-    gone = request(f"{server.url}api/topologies/{NAME}")
-    assert gone.status == 404
+    gone = wait_for(lambda: (r := request(f"{server.url}api/topologies/{NAME}")).status == 404 and r,
+                    what="the dashboard to drop it (answers are cached for a second)")
+    assert gone.json()["error"].startswith(f"topology '{NAME}' is not running")
+
+
+def _alert(driver):
+    try:
+        return driver.switch_to.alert
+    except Exception:  # NoAlertPresentException until the page opened it
+        return None

@@ -121,7 +121,7 @@ async function loadGraph(name) {
   for (const edge of svg.querySelectorAll("g.edge")) {
     const label = edge.querySelectorAll("text");
     const last = label[label.length - 1];
-    edge.appendChild(svgEl("text", { x: last.getAttribute("x"), y: +last.getAttribute("y") + 12,
+    edge.appendChild(svgEl("text", { x: last.getAttribute("x"), y: +last.getAttribute("y") + 13,
                                      "text-anchor": "middle", class: "edge-rate" }, ""));
   }
   $("graph").replaceChildren(svg);
