@@ -127,3 +127,11 @@ def test_squall_ui_serves_the_dev_cluster(storm_cluster, tmp_path):
     finally:
         assert command.stop() == 0, "\n".join(command.seen)
     command.wait_line(r"^Stopped\.$", timeout=10)
+
+
+def test_ui_fails_in_one_line_when_nimbus_is_unreachable(tmp_path):
+    (tmp_path / "squall.toml").write_text('[env.dead]\nnimbus = "127.0.0.1:1"\n')
+    done = _squall("ui", "-e", "dead", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: Nimbus not reachable at 127.0.0.1:1: is the cluster up? Run `squall cluster up`"
+    assert "Dashboard:" not in done.stdout

@@ -128,6 +128,7 @@ def ui(env_name: Optional[str], port: int, bind: str, allow_remote: bool, token:
     env = storm_env(load_project().env(env_name))
     dashboard = need("squall.dashboard", "DashboardServer", "the dashboard")
     source = need("squall.dashboard", "StormSource", "the Storm dashboard")(env)
+    source.topologies()  # an unreachable Nimbus fails here, in one line, not in the page
     with dashboard(source, host=bind, port=port, token=token, allow_remote=allow_remote) as server:
         click.echo(f"Storm cluster {env.name}: Nimbus {env.nimbus_host}:{env.nimbus_port}")
         _announce(server, "Dashboard")

@@ -77,6 +77,8 @@ async function refreshList() {
   try {
     listing = await getJSON("api/topologies");
   } catch (err) {
+    $("connection").textContent = "no answer: " + err.message;
+    $("connection").classList.add("down");
     return;
   }
   const nav = $("topologies");
