@@ -89,7 +89,7 @@ def completion(shell: str) -> None:
 
 
 def _register_commands() -> None:
-    from squall.cli import _cluster, _kafka, _run, _storm_commands, _workflow
+    from squall.cli import _cluster, _kafka, _run, _storm_commands, _ui, _workflow
 
     main.add_command(_run.run)
     main.add_command(_cluster.cluster)
@@ -97,6 +97,7 @@ def _register_commands() -> None:
     main.add_command(_workflow.quickstart)
     main.add_command(_workflow.visualize)
     _storm_commands.register(main)
+    main.add_command(_ui.ui)
 
 
 _register_commands()
