@@ -221,14 +221,23 @@ Examples:
 @env_option
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Jar file to write (default: ./<topology name>.jar).")
-def jar(target: str | None, env_name: str | None, output: Path | None) -> None:
+@click.option("--list", "list_only", is_flag=True,
+              help="Only list the project files that would go in (nothing is written).")
+def jar(target: str | None, env_name: str | None, output: Path | None, list_only: bool) -> None:
     """Package TARGET, its project, squall and (unless the env names a python) its
-    dependencies as a Storm topology jar, with no JVM tool."""
+    dependencies as a Storm topology jar, with no JVM tool.
+
+    Project files are those git tracks or would track (elsewhere: not ignored by the
+    .gitignore files), minus .squallignore, logs, pictures, caches and virtualenvs;
+    a file that looks like a secret stops the build."""
     from squall.storm._env import StormEnv
     from squall.storm._jar import build_jar_report
     from squall.storm._vendor import DEFAULT_PLATFORM
 
     loaded = load(target, env_name)
+    if list_only:
+        _list_jar(loaded.target.project_root)
+        return
     env = StormEnv(name=loaded.env.name, python=loaded.env.python,
                    serializer=loaded.env.serializer or "json")
     out = output or Path.cwd() / f"{loaded.model.name}.jar"
@@ -238,6 +247,29 @@ def jar(target: str | None, env_name: str | None, output: Path | None) -> None:
                               progress=_say)
     click.echo(f"Wrote {report.path} ({report.path.stat().st_size / 1e6:.1f} MB: "
                f"{report.project_files} project files, {len(report.vendored)} wheels).")
+
+
+def _list_jar(project_root: Path) -> None:
+    from squall.storm._files import select_project_files
+    from squall.storm._jar import is_reserved
+
+    chosen = select_project_files(Path(project_root))
+    total = 0
+    for path, rel in chosen.files:
+        if not is_reserved(rel):
+            size = path.stat().st_size
+            total += size
+            click.echo(f"resources/{rel}  ({_size(size)})")
+    for rel, why in chosen.skipped:
+        _say(f"warning: left {rel} out of the jar: {why}")
+    count = sum(1 for _, rel in chosen.files if not is_reserved(rel))
+    click.echo(f"{count} project files ({_size(total)}) chosen by {chosen.source} in "
+               f"{chosen.root}; squall's runtime, the launchers and any vendored wheels "
+               "are added at build time.")
+
+
+def _size(size: int) -> str:
+    return f"{size} B" if size < 1000 else f"{size / 1000:.1f} kB" if size < 1e6 else f"{size / 1e6:.1f} MB"
 
 
 def _duration(secs: int | None) -> str:
