@@ -161,7 +161,7 @@ def test_secrets_git_would_track_are_refused_too(git_project, tmp_path, rel):
 @pytest.mark.parametrize("name, text, why", [
     ("my-project-4f2a.json", '{"type": "service_account", "private_key": "-----BEGIN"}',
      "it holds a private_key"),
-    ("notes.txt", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+    ("notes.txt", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1x\n-----END RSA PRIVATE KEY-----\n",
      "it holds a PEM private key"),
 ])
 def test_secrets_are_recognised_by_content(project, tmp_path, name, text, why):
@@ -169,6 +169,12 @@ def test_secrets_are_recognised_by_content(project, tmp_path, name, text, why):
     _write(root, name, text)
     with pytest.raises(PackagingError, match=f"refusing to pack '{re.escape(name)}' into the jar: {why}"):
         _build(root, module, tmp_path)
+
+
+def test_code_that_only_names_the_pem_markers_is_no_secret(project, tmp_path):
+    root, module = project
+    _write(root, "check.py", 'MARK = b"-----BEGIN RSA PRIVATE KEY-----"  # then base64\n')
+    assert "check.py" in _build(root, module, tmp_path)
 
 
 def test_several_secrets_are_named_in_one_line(project, tmp_path):

@@ -9,6 +9,7 @@ block is a secret whatever its name.
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 
 # Exact file names (lower case).
@@ -34,7 +35,8 @@ SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".azure", ".kube"})
 # Harmless companions of secret-looking names: templates and public keys.
 _HARMLESS_SUFFIXES = (".example", ".sample", ".template", ".dist")
 _SNIFF_LIMIT = 1024 * 1024
-_PEM_KEY = b"PRIVATE KEY-----"
+# A PEM private key block: the header line, then base64 on the next line.
+_PEM_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\r?\n(?:[A-Za-z-]+: .*\r?\n)*\r?\n?[A-Za-z0-9+/=]{16}")
 
 
 def secret_reason(rel: str, path: Path | None = None) -> str | None:
@@ -69,7 +71,7 @@ def _content_reason(name: str, path: Path) -> str | None:
         data = path.read_bytes()
     except OSError:
         return None
-    if _PEM_KEY in data and b"-----BEGIN " in data:
+    if _PEM_KEY.search(data):
         return "it holds a PEM private key"
     if name.endswith(".json") and b'"private_key"' in data:
         return "it holds a private_key (a service-account key?)"
