@@ -95,6 +95,11 @@ def test_unknown_env(tmp_path):
         ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env)"),
         ('[env.prod]\nnimbus = "h"\n',
          "[env.prod] nimbus = 'h' must be \"host:port\", e.g. \"nimbus.example.com:6627\""),
+        ('[env.prod]\nnimbus = []\n',
+         "[env.prod] nimbus must be \"host:port\" or a list of them (Storm's nimbus.seeds), "
+         "e.g. [\"nimbus-a:6627\", \"nimbus-b:6627\"], got []"),
+        ('[env.prod]\nnimbus = ["a:1", "b"]\n',
+         "[env.prod] nimbus = 'b' must be \"host:port\", e.g. \"nimbus.example.com:6627\""),
         ('[env.prod]\nworkers = 0\n', "[env.prod] workers must be an integer >= 1, got 0"),
         ('[env.prod]\nackers = "2"\n', "[env.prod] ackers must be an integer >= 0, got '2'"),
         ('[env.prod]\nserializer = "pickle"\n',
@@ -165,3 +170,16 @@ def test_storm_address_local_without_dev_cluster(tmp_path):
         storm_address(EnvConfig("local"), cluster_home=tmp_path / "cluster")
     assert str(err.value) == (f"no local dev cluster recorded in {(tmp_path / 'cluster').resolve()}: start one "
                               "with `squall cluster up` or set nimbus in an [env.local] table")
+
+
+def test_nimbus_seeds_list(tmp_path):
+    from squall.config import storm_env
+
+    (tmp_path / "squall.toml").write_text('[env.ha]\nnimbus = ["nimbus-a:6627", "nimbus-b:6628"]\n')
+    env = load_project(tmp_path).env("ha")
+    assert env.nimbus == "nimbus-a:6627" and env.nimbus_address == ("nimbus-a", 6627)
+    assert env.nimbus_addresses == [("nimbus-a", 6627), ("nimbus-b", 6628)]
+    target = storm_env(env)
+    assert target.seeds == (("nimbus-a", 6627), ("nimbus-b", 6628))
+    one = EnvConfig("one", nimbus="h:1")
+    assert one.nimbus_addresses == [("h", 1)] and storm_env(one).seeds == (("h", 1),)

@@ -221,3 +221,32 @@ def test_target_naming_a_bolt_in_a_file_without_topology(tmp_path, write, monkey
     assert str(err.value) == ("'mod.py:SplitBolt': 'SplitBolt' is not a Topology subclass; no Topology "
                               "class is there: define one (class MyTopology(Topology): ...) that wires "
                               "your components and pass 'file.py:MyTopology'")
+
+
+def test_streamparse_layout_imports_components_from_src(tmp_path, write):
+    write("src/sp_bolts/__init__.py", "")
+    write("src/sp_bolts/parts.py", COMPONENTS)
+    write("topologies/sp_flow.py", """
+        from squall import Grouping, Topology
+        from sp_bolts.parts import Numbers, Printer
+
+        class Sp(Topology):
+            numbers = Numbers.spec()
+            printer = Printer.spec(inputs=[numbers])
+    """)
+    loaded = load(None, tmp_path)
+    assert loaded.model.components["numbers"].class_path == "sp_bolts.parts:Numbers"
+    assert tmp_path / "src" in loaded.sys_path
+    module, name = "sp_bolts.parts", "Numbers"
+    env_path = ":".join(str(p) for p in loaded.sys_path)
+    out = subprocess.run([sys.executable, "-c", f"import {module}; print({module}.{name}.__name__)"],
+                         capture_output=True, text=True, check=True, env={"PYTHONPATH": env_path}, cwd="/")
+    assert out.stdout.strip() == "Numbers"
+
+
+def test_a_src_package_is_not_put_on_the_path(tmp_path, write):
+    write("src/__init__.py", "")
+    write("src/parts.py", COMPONENTS)
+    write("flow_srcpkg.py", topology_source("SrcPkg", "from src.parts import Numbers as _N\n"))
+    loaded = load("flow_srcpkg.py", tmp_path)
+    assert tmp_path / "src" not in loaded.sys_path

@@ -47,13 +47,13 @@ def test_packs_project_code_data_and_squall(project, tmp_path):
 
 
 @pytest.mark.parametrize("relpath", [
-    ".git/config", ".env", ".env.production", "venv/bin/python", "myenv/lib/x.py",
+    ".git/config", "venv/bin/python", "myenv/lib/x.py",
     "pkg/__pycache__/a.cpython-311.pyc", "a.pyc", ".pytest_cache/v", ".mypy_cache/x",
-    "node_modules/left-pad/index.js", "dist/proj.whl", "build/lib/x.py", "id_rsa",
-    "deploy/server.pem", "deploy/tls.key", "old.jar", "proj.egg-info/PKG-INFO",
-    ".envrc", ".git-credentials", ".npmrc", ".pgpass", ".aws/credentials", ".ssh/config",
+    "node_modules/left-pad/index.js", "dist/proj.whl", "build/lib/x.py", "old.jar",
+    "proj.egg-info/PKG-INFO", ".squall/runs/Demo-1/engine.log", "logs/worker.log",
+    "run.log.1", "topology.svg", "out/topology.PNG", "graph.dot", ".cache/x",
 ])
-def test_never_packs_secrets_envs_caches_or_build_output(project, tmp_path, relpath):
+def test_never_packs_vcs_envs_caches_logs_pictures_or_build_output(project, tmp_path, relpath):
     root, _, module = project
     path = root / relpath
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,8 @@ calls, and prints.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -64,14 +66,19 @@ def submit(target: str | None, env_name: str | None, force: bool, inactive: bool
 
 @click.command(name="list", short_help="List the topologies running on a Storm cluster.",
                epilog="""\b
-Example:
-  squall list -e prod""")
+Examples:
+  squall list -e prod
+  squall list --json | jq -r '.[].name'""")
 @env_option
-def list_command(env_name: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (one object per topology).")
+def list_command(env_name: str | None, as_json: bool) -> None:
     """List the topologies running on the env's Storm cluster."""
     from squall.storm._control import list_topologies
 
     topologies = list_topologies(_storm_env(env_name))
+    if as_json:
+        _echo_json([dataclasses.asdict(t) for t in topologies])
+        return
     if not topologies:
         click.echo("No topologies running.")
         return
@@ -153,20 +160,27 @@ def rebalance(name: str, env_name: str | None, workers: int | None,
 @click.command(short_help="Show a topology's per-component stats and errors.", epilog="""\b
 Examples:
   squall stats                  # every topology on the env
-  squall stats WordCount -c count""")
+  squall stats WordCount -c count
+  squall stats WordCount --json""")
 @click.argument("name", required=False)
 @env_option
 @click.option("-c", "--component", help="Only this component.")
-def stats(name: str | None, env_name: str | None, component: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array (one object per topology, with components and errors).")
+def stats(name: str | None, env_name: str | None, component: str | None, as_json: bool) -> None:
     """Show emitted/acked/failed counts, latencies, capacity and recent errors.
 
-    Figures come from Nimbus and lag by up to executor.metrics.frequency.secs.
+    Figures are Nimbus's topology-page aggregates (what Storm's UI shows; capacity
+    over the last 10 minutes) and lag by up to executor.metrics.frequency.secs.
     """
     from squall.storm._control import list_topologies
     from squall.storm._stats import stats as topology_stats
 
     env = _storm_env(env_name)
     names = [name] if name else [t.name for t in list_topologies(env)]
+    if as_json:
+        _echo_json([_stats_json(topology_stats(n, env, component)) for n in names])
+        return
     if not names:
         click.echo("No topologies running.")
     for index, topo_name in enumerate(names):
@@ -175,11 +189,23 @@ def stats(name: str | None, env_name: str | None, component: str | None) -> None
         _print_stats(topology_stats(topo_name, env, component))
 
 
+def _stats_json(result: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(result)
+    data["errors"] = [dataclasses.asdict(e) for e in result.errors]
+    return data
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
 def _print_stats(result: Any) -> None:
     click.echo(f"{result.name} ({result.id}) {result.status}, up {_duration(result.uptime_secs)}")
     rows = [("COMPONENT", "KIND", "TASKS", "EMITTED", "ACKED", "FAILED", "LATENCY ms", "CAPACITY")]
     for comp in result.components.values():
-        latency = comp.complete_latency_ms if comp.kind == "spout" else comp.execute_latency_ms
+        # spouts: emit to ack of the tree; bolts: receipt to ack (a shell bolt's execute
+        # latency only times the hand-over to its Python process)
+        latency = comp.complete_latency_ms if comp.kind == "spout" else comp.process_latency_ms
         rows.append((comp.name, comp.kind, str(comp.tasks), str(comp.emitted), str(comp.acked),
                      str(comp.failed), _num(latency), _num(comp.capacity)))
     _table(rows)
@@ -221,14 +247,23 @@ Examples:
 @env_option
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Jar file to write (default: ./<topology name>.jar).")
-def jar(target: str | None, env_name: str | None, output: Path | None) -> None:
+@click.option("--list", "list_only", is_flag=True,
+              help="Only list the project files that would go in (nothing is written).")
+def jar(target: str | None, env_name: str | None, output: Path | None, list_only: bool) -> None:
     """Package TARGET, its project, squall and (unless the env names a python) its
-    dependencies as a Storm topology jar, with no JVM tool."""
+    dependencies as a Storm topology jar, with no JVM tool.
+
+    Project files are those git tracks or would track (elsewhere: not ignored by the
+    .gitignore files), minus .squallignore, logs, pictures, caches and virtualenvs;
+    a file that looks like a secret stops the build."""
     from squall.storm._env import StormEnv
     from squall.storm._jar import build_jar_report
     from squall.storm._vendor import DEFAULT_PLATFORM
 
     loaded = load(target, env_name)
+    if list_only:
+        _list_jar(loaded.target.project_root)
+        return
     env = StormEnv(name=loaded.env.name, python=loaded.env.python,
                    serializer=loaded.env.serializer or "json")
     out = output or Path.cwd() / f"{loaded.model.name}.jar"
@@ -238,6 +273,29 @@ def jar(target: str | None, env_name: str | None, output: Path | None) -> None:
                               progress=_say)
     click.echo(f"Wrote {report.path} ({report.path.stat().st_size / 1e6:.1f} MB: "
                f"{report.project_files} project files, {len(report.vendored)} wheels).")
+
+
+def _list_jar(project_root: Path) -> None:
+    from squall.storm._files import select_project_files
+    from squall.storm._jar import is_reserved
+
+    chosen = select_project_files(Path(project_root))
+    total = 0
+    for path, rel in chosen.files:
+        if not is_reserved(rel):
+            size = path.stat().st_size
+            total += size
+            click.echo(f"resources/{rel}  ({_size(size)})")
+    for rel, why in chosen.skipped:
+        _say(f"warning: left {rel} out of the jar: {why}")
+    count = sum(1 for _, rel in chosen.files if not is_reserved(rel))
+    click.echo(f"{count} project files ({_size(total)}) chosen by {chosen.source} in "
+               f"{chosen.root}; squall's runtime, the launchers and any vendored wheels "
+               "are added at build time.")
+
+
+def _size(size: int) -> str:
+    return f"{size} B" if size < 1000 else f"{size / 1000:.1f} kB" if size < 1e6 else f"{size / 1e6:.1f} MB"
 
 
 def _duration(secs: int | None) -> str:

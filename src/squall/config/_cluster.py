@@ -73,6 +73,8 @@ def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
         return DevCluster(home=cluster_home).storm_env(options=options, **extra)
     if env.log_dir is not None:  # a cluster sharing this filesystem: its storm.log.dir
         extra["log_dir"] = env.log_dir
+    if env.nimbus_seeds:
+        extra["nimbus_seeds"] = tuple(env.nimbus_addresses)
     address = storm_address(env, cluster_home)
     return StormEnv(name=env.name, nimbus_host=address.nimbus_host, nimbus_port=address.nimbus_port,
                     ui_url=address.ui, options=options, **extra)  # type: ignore[arg-type]

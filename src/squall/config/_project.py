@@ -58,7 +58,8 @@ class EnvConfig:
     """One ``[env.NAME]`` table: where and how to run on Storm.
 
     ``nimbus`` is ``"host:port"``; None means the local dev cluster (env ``local``) or
-    unset. ``python`` is the interpreter on the workers (None: vendored deps and the
+    unset. ``nimbus = ["a:6627", "b:6627"]`` in the file (Storm's ``nimbus.seeds``)
+    sets ``nimbus`` to the first and ``nimbus_seeds`` to all: clients find the leader. ``python`` is the interpreter on the workers (None: vendored deps and the
     workers' ``python3``). ``options`` is topology conf; ``par`` per-component parallelism.
     """
 
@@ -74,6 +75,7 @@ class EnvConfig:
     log_dir: Path | None = None
     kafka: str | None = None  # "host:port[,host:port...]" of the Kafka connectors' brokers
     source: Path | None = None  # the file defining it; None for the implicit local env
+    nimbus_seeds: tuple[str, ...] = ()  # every "host:port" when nimbus is a list
 
     @property
     def uses_dev_cluster(self) -> bool:
@@ -87,6 +89,12 @@ class EnvConfig:
             return None
         host, _, port = self.nimbus.rpartition(":")
         return host, int(port)
+
+    @property
+    def nimbus_addresses(self) -> list[tuple[str, int]]:
+        """Return every Nimbus ``(host, port)``: the seeds, else ``nimbus``, else none."""
+        seeds = self.nimbus_seeds or ((self.nimbus,) if self.nimbus is not None else ())
+        return [(host, int(port)) for host, _, port in (s.rpartition(":") for s in seeds)]
 
     def storm_options(self) -> dict[str, Any]:
         """Return this env's topology conf: ``workers``/``ackers`` as Storm keys, then ``options``."""
@@ -193,9 +201,8 @@ def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
     if not isinstance(table, dict):
         raise ConfigError(f"{label}: {where} must be a table, got {table!r}")
     _check_keys(label, where, table, _ENV_KEYS)
-    nimbus = _opt_str(label, where, table, "nimbus")
-    if nimbus is not None:
-        _check_nimbus(label, where, nimbus)
+    seeds = _read_seeds(label, where, table)
+    nimbus = seeds[0] if seeds else None
     ui = _opt_str(label, where, table, "ui")
     if ui is not None and not ui.startswith(("http://", "https://")):
         raise ConfigError(f"{label}: {where} ui = {ui!r} must be a URL, e.g. \"http://host:8080\"")
@@ -220,7 +227,27 @@ def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
         log_dir=(path.parent / log_dir).resolve() if log_dir is not None else None,
         kafka=kafka,
         source=path,
+        nimbus_seeds=seeds if len(seeds) > 1 else (),
     )
+
+
+def _read_seeds(label: str, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+    """Read ``nimbus``: one ``"host:port"`` or a non-empty list of them (nimbus.seeds)."""
+    value = table.get("nimbus")
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        if not value or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{label}: {where} nimbus must be \"host:port\" or a list of them "
+                              f"(Storm's nimbus.seeds), e.g. [\"nimbus-a:6627\", \"nimbus-b:6627\"], "
+                              f"got {value!r}")
+        for seed in value:
+            _check_nimbus(label, where, seed)
+        return tuple(value)
+    seed = _opt_str(label, where, table, "nimbus")
+    assert seed is not None
+    _check_nimbus(label, where, seed)
+    return (seed,)
 
 
 def _check_keys(label: str, where: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:

@@ -1,7 +1,7 @@
 """Find and import the topology a command works on: ``file.py[:Class]`` or ``module:Class``.
 
-Importing a file by path puts its top package folder (and the project root) on
-``sys.path`` and imports it under a stable dotted name, so component classes pickle
+Importing a file by path puts its top package folder, the project root and, when the
+project keeps its code under ``src/`` (streamparse's layout), that folder on ``sys.path`` and imports it under a stable dotted name, so component classes pickle
 and the engine's child processes (and Storm workers) can import them again.
 """
 
@@ -21,6 +21,7 @@ from squall.topology import Topology, TopologyModel
 __all__ = ["LoadedTopology", "TargetError", "load_target"]
 
 _TOPOLOGY_DIR = "topologies"
+_SOURCE_DIR = "src"  # streamparse projects keep their components here
 # Cheap pre-filter so scanning a folder only imports files that may define a topology.
 _DEFINES_TOPOLOGY = re.compile(r"^\s*class\s+\w+\s*\([^)]*Topology", re.MULTILINE)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -123,7 +124,7 @@ class _Loader:
         if not _IDENTIFIER.match(location):
             raise TargetError(f"{target!r} is neither a .py file nor a module name; "
                               "use 'file.py:Class' or 'package.module:Class'")
-        added = _add_to_path([self.project.root])
+        added = _add_to_path([self.project.root, *_source_roots(self.project.root)])
         module = _import_module(location, location)
         file = Path(module.__file__).resolve() if module.__file__ else None
         return self.pick(target, [_Found(module, file, location, added)], class_name)
@@ -184,7 +185,7 @@ class _Loader:
             if existing_file is None or Path(existing_file).resolve() != path:
                 origin = existing_file or "a built-in module"
                 raise TargetError(f"{shown}: its module name {name!r} is taken by {origin}; rename the file")
-        added = _add_to_path([import_root, self.project.root])
+        added = _add_to_path([import_root, self.project.root, *_source_roots(self.project.root)])
         return _Found(_import_module(name, shown), path, shown, added)
 
 
@@ -208,6 +209,16 @@ def _module_name_for(path: Path) -> tuple[str, Path]:
     if not parts:
         raise TargetError(f"{path}: a package __init__.py has no name of its own; pass the package folder")
     return ".".join(parts), folder
+
+
+def _source_roots(root: Path) -> list[Path]:
+    """Return ``root/src`` when it holds code but is no package (streamparse's layout).
+
+    >>> _source_roots(Path("/nonexistent"))
+    []
+    """
+    src = root / _SOURCE_DIR
+    return [src] if src.is_dir() and not (src / "__init__.py").is_file() else []
 
 
 def _add_to_path(folders: list[Path]) -> tuple[Path, ...]:

@@ -28,7 +28,7 @@ class TopologyStatus:
 
 def nimbus(env: StormEnv) -> NimbusClient:
     """Return a (lazily connecting) Nimbus client for ``env``; close it after use."""
-    return NimbusClient(env.nimbus_host, env.nimbus_port, timeout=env.timeout)
+    return NimbusClient(timeout=env.timeout, seeds=env.seeds)
 
 
 def list_topologies(env: StormEnv) -> list[TopologyStatus]:

@@ -19,6 +19,8 @@ class StormEnv:
     (which is then trusted to have them). ``log_dir`` is the cluster's
     ``storm.log.dir`` when it is on this machine (``tail`` needs it). ``options``
     are environment-level topology conf (the lowest precedence after defaults).
+    ``nimbus_seeds`` (Storm's ``nimbus.seeds``, with ports) lists several Nimbus
+    daemons: clients then ask them for the leader and talk to it.
 
     >>> env = StormEnv(name="prod", nimbus_host="nimbus.example.com", python="/opt/py/bin/python")
     >>> env.worker_python, env.vendors
@@ -38,6 +40,12 @@ class StormEnv:
     python_version: str | None = None
     platform: str | None = None
     timeout: float = 30.0
+    nimbus_seeds: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def seeds(self) -> tuple[tuple[str, int], ...]:
+        """Return the Nimbus ``(host, port)`` seeds: ``nimbus_seeds``, else the one Nimbus."""
+        return self.nimbus_seeds or ((self.nimbus_host, self.nimbus_port),)
 
     @property
     def worker_python(self) -> str:

@@ -29,7 +29,7 @@ import squall
 from squall._version import __version__
 from squall.errors import PackagingError
 from squall.storm import _launcher
-from squall.storm._files import package_files, project_files
+from squall.storm._files import package_files, select_project_files
 from squall.storm._vendor import (
     DEFAULT_PLATFORM,
     VendorSpec,
@@ -122,6 +122,7 @@ def build_jar_report(
     started = time.monotonic()
     wheels: list[Path] = []
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    select_project_files(root, skip=frozenset({out}))  # secrets fail before any download
     if vendor:
         reqs = runtime_requirements(model) + (
             requirements if requirements is not None else project_requirements(root))
@@ -188,11 +189,11 @@ def _write_squall(jar: zipfile.ZipFile) -> None:
 
 def _write_project(jar: zipfile.ZipFile, root: Path, skip: frozenset[Path], report: JarReport,
                    say: Progress) -> None:
-    reserved = {_launcher.MANIFEST_NAME, f"{_launcher.BOOT_MODULE}.py"}
-    for path, rel in project_files(root, skip=skip):  # the jar and its unfinished self
-        top = rel.split("/", 1)[0]
-        if rel in reserved or top in ("squall", _launcher.VENDOR_DIR) or top.startswith(
-                "squall_launch_"):
+    chosen = select_project_files(root, skip=skip)  # skip: the jar and its unfinished self
+    for rel, why in chosen.skipped:
+        say(f"warning: left {rel} out of the jar: {why}")
+    for path, rel in chosen.files:
+        if is_reserved(rel):
             continue
         data = path.read_bytes()
         _write(jar, RESOURCES + rel, data)
@@ -201,6 +202,13 @@ def _write_project(jar: zipfile.ZipFile, root: Path, skip: frozenset[Path], repo
     if report.project_bytes > _BIG_PROJECT_BYTES:
         say(f"warning: {report.project_bytes / 1e6:.0f} MB of project files packed from {root}; "
             "move data out of the project directory to keep jars small")
+
+
+def is_reserved(rel: str) -> bool:
+    """Return whether a project file's path is taken by squall's own jar entries."""
+    top = rel.split("/", 1)[0]
+    return (rel in (_launcher.MANIFEST_NAME, f"{_launcher.BOOT_MODULE}.py")
+            or top in ("squall", _launcher.VENDOR_DIR) or top.startswith("squall_launch_"))
 
 
 def _manifest(model: TopologyModel, serializer: str, python: str | None,

@@ -1,39 +1,25 @@
 """Per-component statistics and recent errors of a running topology, from Nimbus.
 
-Read through Nimbus' ``getTopologyInfo`` (executor stats included), so it works on
-any cluster Nimbus is reachable on, with or without the Storm UI. Workers report
-stats every ``executor.metrics.frequency.secs`` (Storm's default: 60 s): figures
-lag by up to that much.
+Figures are Nimbus' own aggregates for the topology page (``getTopologyPageInfo``,
+what Storm's UI shows: emitted, transferred, acked, failed, latencies, capacity over
+the last 10 minutes); executor counts, which executors have reported, and the errors
+come from ``getTopologyInfo``. Both through :class:`~squall.storm.nimbus.NimbusClient`,
+so it works on any cluster Nimbus is reachable on, with or without the Storm UI.
+Workers report stats every ``executor.metrics.frequency.secs`` (Storm's default: 60 s):
+figures lag by up to that much.
 """
 
 from __future__ import annotations
 
-import functools
-import socket
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import thriftpy2
-from thriftpy2.protocol import TBinaryProtocolFactory
-from thriftpy2.rpc import make_client
-from thriftpy2.thrift import TApplicationException
-from thriftpy2.transport import TFramedTransportFactory, TTransportException
-
 from squall.errors import NimbusError
-from squall.storm._control import require_topology
+from squall.storm._control import nimbus, require_topology
 from squall.storm._env import StormEnv
-from squall.storm.nimbus import NimbusUnreachable, TopologyNotRunning
 
 ALL_TIME = ":all-time"
 CAPACITY_WINDOW = "600"
-_IDL = Path(__file__).with_name("_stats.thrift")
-
-
-@functools.cache
-def _stats_thrift() -> ModuleType:
-    return thriftpy2.load(str(_IDL), module_name="squall_storm_stats_thrift")
 
 
 @dataclass(frozen=True)
@@ -119,6 +105,7 @@ def stats(name: str, env: StormEnv, component: str | None = None,
             key=lambda e: -e.time_secs)
     for comp in components.values():
         _finish(comp)
+    _apply_page_info(env, topo.id, components)
     if component is not None:
         if component not in components:
             known = ", ".join(sorted(c for c in components if not c.startswith("__")))
@@ -132,25 +119,41 @@ def stats(name: str, env: StormEnv, component: str | None = None,
 
 
 def _topology_info(env: StormEnv, topology_id: str) -> Any:
-    types = _stats_thrift()
-    address = f"{env.nimbus_host}:{env.nimbus_port}"
-    try:
-        client = make_client(types.NimbusStats, env.nimbus_host, env.nimbus_port,
-                             timeout=int(env.timeout * 1000),
-                             trans_factory=TFramedTransportFactory(),
-                             proto_factory=TBinaryProtocolFactory())
-    except (TTransportException, OSError) as exc:
-        raise NimbusUnreachable(f"Nimbus not reachable at {address}: is the cluster up?") from exc
-    try:
-        return client.getTopologyInfo(topology_id)
-    except types.NotAliveException as exc:
-        raise TopologyNotRunning(f"topology '{topology_id}' is not running") from exc
-    except (types.AuthorizationException, TApplicationException) as exc:
-        raise NimbusError(f"Nimbus at {address} refused getTopologyInfo: {exc}") from exc
-    except (TTransportException, OSError, socket.timeout) as exc:
-        raise NimbusUnreachable(f"Nimbus not reachable at {address}: is the cluster up?") from exc
-    finally:
-        client.close()
+    with nimbus(env) as client:
+        return client.topology_info(topology_id)
+
+
+def _apply_page_info(env: StormEnv, topology_id: str,
+                     components: dict[str, ComponentStats]) -> None:
+    """Replace the figures summed from executors by Nimbus' topology-page aggregates."""
+    with nimbus(env) as client:
+        page = client.topology_page_info(topology_id, ALL_TIME, include_system=False)
+    for kind, by_id in (("spout", page.id_to_spout_agg_stats),
+                        ("bolt", page.id_to_bolt_agg_stats)):
+        for comp_id, agg in (by_id or {}).items():
+            comp = components.setdefault(comp_id, ComponentStats(comp_id, kind))
+            _apply_aggregate(comp, agg, kind)
+
+
+def _apply_aggregate(comp: ComponentStats, agg: Any, kind: str) -> None:
+    comp.kind = "system" if comp.name.startswith("__") else kind
+    common = agg.common_stats
+    if common is not None:
+        comp.emitted = common.emitted or 0
+        comp.transferred = common.transferred or 0
+        comp.acked = common.acked or 0
+        comp.failed = common.failed or 0
+    specific = agg.specific_stats
+    if specific is None:
+        return
+    if specific.spout is not None:
+        comp.complete_latency_ms = specific.spout.complete_latency_ms
+    if specific.bolt is not None:
+        bolt = specific.bolt
+        comp.executed = bolt.executed or 0
+        comp.execute_latency_ms = bolt.execute_latency_ms
+        comp.process_latency_ms = bolt.process_latency_ms
+        comp.capacity = bolt.capacity
 
 
 class _Weighted:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -50,17 +50,28 @@ class InvalidTopology(NimbusError):
     """Nimbus rejected the topology; the message is Nimbus' reason."""
 
 
-class NimbusClient:
-    """A connection to one Nimbus. Not thread-safe: use one client per thread.
+class NimbusAuthRequired(NimbusError):
+    """Nimbus wants an authenticated transport (SASL, Kerberos, TLS) or refused the user."""
 
-    ``timeout`` (seconds) bounds connecting and each call. The connection opens lazily on
-    first use or on ``__enter__``; :meth:`close` (or leaving the ``with`` block) ends it.
+
+class NimbusClient:
+    """A connection to the leader Nimbus. Not thread-safe: use one client per thread.
+
+    ``seeds`` lists ``(host, port)`` of the cluster's Nimbus daemons (Storm's
+    ``nimbus.seeds``); without it, ``host``/``port`` is the only one. With several seeds
+    the client asks each in turn for the leader (``getLeader``) and talks to the leader,
+    so submissions always reach it; ``host``/``port`` then name the leader. ``timeout``
+    (seconds) bounds connecting and each call. The connection opens lazily on first use
+    or on ``__enter__``; :meth:`close` (or leaving the ``with`` block) ends it.
+
+    >>> NimbusClient(seeds=[("nimbus-a", 6627), ("nimbus-b", 6627)]).seeds[1]
+    ('nimbus-b', 6627)
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 timeout: float = 10.0) -> None:
-        self.host = host
-        self.port = port
+                 timeout: float = 10.0, seeds: Sequence[tuple[str, int]] = ()) -> None:
+        self.seeds: tuple[tuple[str, int], ...] = tuple(seeds) or ((host, port),)
+        self.host, self.port = self.seeds[0]
         self.timeout = timeout
         self._client: TClient | None = None
 
@@ -89,16 +100,62 @@ class NimbusClient:
 
     def _connect(self) -> TClient:
         if self._client is None:
-            try:
-                self._client = make_client(
-                    storm_thrift().Nimbus, self.host, self.port,
-                    timeout=int(self.timeout * 1000),
-                    trans_factory=TFramedTransportFactory(),
-                    proto_factory=TBinaryProtocolFactory(),  # type: ignore[no-untyped-call]
-                )
-            except (TTransportException, OSError) as exc:
-                raise NimbusUnreachable(self._unreachable()) from exc
+            if len(self.seeds) == 1:
+                self._client = self._open(*self.seeds[0])
+            else:
+                self._client = self._open_leader()
         return self._client
+
+    def _open(self, host: str, port: int) -> TClient:
+        self.host, self.port = host, port
+        try:
+            return make_client(
+                storm_thrift().Nimbus, host, port,
+                timeout=int(self.timeout * 1000),
+                trans_factory=TFramedTransportFactory(),
+                proto_factory=TBinaryProtocolFactory(),  # type: ignore[no-untyped-call]
+            )
+        except (TTransportException, OSError) as exc:
+            raise NimbusUnreachable(self._unreachable()) from exc
+
+    def _open_leader(self) -> TClient:
+        """Connect to the leader, asking the seeds in order who it is (as Storm's client does)."""
+        tried: list[str] = []
+        for host, port in self.seeds:
+            try:
+                client = self._open(host, port)
+                leader = client.getLeader()
+            except NimbusUnreachable:
+                tried.append(f"{host}:{port} unreachable")
+                continue
+            except Exception:  # no leader elected yet, refused, connection dropped
+                client.close()
+                tried.append(f"{host}:{port} named no leader")
+                continue
+            if (leader.host, leader.port) == (host, port):
+                return client
+            client.close()
+            try:
+                return self._open(leader.host, leader.port)
+            except NimbusUnreachable:
+                tried.append(f"leader {leader.host}:{leader.port} (named by {host}:{port}) "
+                             "unreachable")
+        seeds = ", ".join(f"{h}:{p}" for h, p in self.seeds)
+        raise NimbusUnreachable(f"no leader Nimbus reachable through the seeds {seeds} "
+                                f"({'; '.join(tried)}); check that the cluster is up and the "
+                                "env's nimbus list")
+
+    def _auth_refused(self, what: str, msg: str) -> str:
+        return (f"Nimbus at {self.address} refused {what}: {msg}; the cluster has an "
+                "authorizer (nimbus.authorizer) and squall connects without authentication, "
+                "so Nimbus sees no user: ask the cluster's admins to allow it for "
+                "unauthenticated clients, or use a Nimbus without authorization")
+
+    def _dropped(self) -> str:
+        return (f"Nimbus at {self.address} accepted the connection but closed it without "
+                "answering: it most likely requires authentication (storm.thrift.transport "
+                "is a SASL/Kerberos or TLS plugin), which squall's plain framed Thrift "
+                "client does not speak; use a Nimbus port served by SimpleTransportPlugin")
 
     @contextmanager
     def _call(self, topology: str | None = None) -> Iterator[TClient]:
@@ -115,11 +172,19 @@ class NimbusClient:
         except types.InvalidTopologyException as exc:
             raise InvalidTopology(exc.msg) from exc
         except types.AuthorizationException as exc:
-            raise NimbusError(f"Nimbus at {self.address} refused: {exc.msg}") from exc
+            what = f"the call for '{topology}'" if topology else "the call"
+            raise NimbusAuthRequired(self._auth_refused(what, exc.msg)) from exc
         except TApplicationException as exc:
             raise NimbusError(f"Nimbus at {self.address} failed: {exc.message}") from exc
-        except (TTransportException, OSError, socket.timeout) as exc:
+        except TTransportException as exc:
             self.close()
+            if exc.type == TTransportException.END_OF_FILE:
+                raise NimbusAuthRequired(self._dropped()) from exc
+            raise NimbusUnreachable(self._unreachable()) from exc
+        except (OSError, socket.timeout) as exc:
+            self.close()
+            if isinstance(exc, ConnectionResetError):
+                raise NimbusAuthRequired(self._dropped()) from exc
             raise NimbusUnreachable(self._unreachable()) from exc
 
     # -- cluster ----------------------------------------------------------------------
@@ -216,6 +281,16 @@ class NimbusClient:
         """Return the ``TopologyInfo`` of the topology named ``name``."""
         with self._call(name) as client:
             return client.getTopologyInfoByName(name)
+
+    def topology_page_info(self, topology_id: str, window: str = ":all-time",
+                           include_system: bool = False) -> Any:
+        """Return the ``TopologyPageInfo``: per-component aggregates as Storm's UI shows them.
+
+        ``window`` is ``":all-time"`` or a number of seconds Storm keeps (``"600"``,
+        ``"10800"``, ``"86400"``); bolts' ``capacity`` always covers the last 10 minutes.
+        """
+        with self._call(topology_id) as client:
+            return client.getTopologyPageInfo(topology_id, window, include_system)
 
     def topology_conf(self, topology_id: str) -> dict[str, Any]:
         """Return the effective configuration of topology ``topology_id``."""

@@ -152,12 +152,39 @@ struct ExecutorInfo {
   2: required i32 task_end;
 }
 
+struct BoltStats {
+  1: required map<string, map<GlobalStreamId, i64>> acked;
+  2: required map<string, map<GlobalStreamId, i64>> failed;
+  3: required map<string, map<GlobalStreamId, double>> process_ms_avg;
+  4: required map<string, map<GlobalStreamId, i64>> executed;
+  5: required map<string, map<GlobalStreamId, double>> execute_ms_avg;
+}
+
+struct SpoutStats {
+  1: required map<string, map<string, i64>> acked;
+  2: required map<string, map<string, i64>> failed;
+  3: required map<string, map<string, double>> complete_ms_avg;
+}
+
+union ExecutorSpecificStats {
+  1: BoltStats bolt;
+  2: SpoutStats spout;
+}
+
+struct ExecutorStats {
+  1: required map<string, map<string, i64>> emitted;
+  2: required map<string, map<string, i64>> transferred;
+  3: required ExecutorSpecificStats specific;
+  4: required double rate;
+}
+
 struct ExecutorSummary {
   1: required ExecutorInfo executor_info;
   2: required string component_id;
   3: required string host;
   4: required i32 port;
   5: required i32 uptime_secs;
+  7: optional ExecutorStats stats;
 }
 
 struct TopologyInfo {
@@ -170,6 +197,70 @@ struct TopologyInfo {
   8: optional string storm_version;
   513: optional string sched_status;
   514: optional string owner;
+}
+
+// The topology page as Storm's UI shows it: getTopologyPageInfo aggregates per component.
+struct CommonAggregateStats {
+  1: optional i32 num_executors;
+  2: optional i32 num_tasks;
+  3: optional i64 emitted;
+  4: optional i64 transferred;
+  5: optional i64 acked;
+  6: optional i64 failed;
+  7: optional map<string, double> resources_map;
+}
+
+struct SpoutAggregateStats {
+  1: optional double complete_latency_ms;
+}
+
+struct BoltAggregateStats {
+  1: optional double execute_latency_ms;
+  2: optional double process_latency_ms;
+  3: optional i64 executed;
+  4: optional double capacity;
+}
+
+union SpecificAggregateStats {
+  1: BoltAggregateStats bolt;
+  2: SpoutAggregateStats spout;
+}
+
+enum ComponentType {
+  BOLT = 1,
+  SPOUT = 2
+}
+
+struct ComponentAggregateStats {
+  1: optional ComponentType type;
+  2: optional CommonAggregateStats common_stats;
+  3: optional SpecificAggregateStats specific_stats;
+  4: optional ErrorInfo last_error;
+}
+
+struct TopologyStats {
+  1: optional map<string, i64> window_to_emitted;
+  2: optional map<string, i64> window_to_transferred;
+  3: optional map<string, double> window_to_complete_latencies_ms;
+  4: optional map<string, i64> window_to_acked;
+  5: optional map<string, i64> window_to_failed;
+}
+
+struct TopologyPageInfo {
+  1: required string id;
+  2: optional string name;
+  3: optional i32 uptime_secs;
+  4: optional string status;
+  5: optional i32 num_tasks;
+  6: optional i32 num_workers;
+  7: optional i32 num_executors;
+  8: optional string topology_conf;
+  9: optional map<string, ComponentAggregateStats> id_to_spout_agg_stats;
+  10: optional map<string, ComponentAggregateStats> id_to_bolt_agg_stats;
+  11: optional string sched_status;
+  12: optional TopologyStats topology_stats;
+  13: optional string owner;
+  17: optional string storm_version;
 }
 
 struct KillOptions {
@@ -198,6 +289,8 @@ struct SubmitOptions {
 }
 
 service Nimbus {
+  TopologyPageInfo getTopologyPageInfo(1: string id, 2: string window, 3: bool is_include_sys)
+    throws (1: NotAliveException e, 2: AuthorizationException aze);
   void submitTopology(1: string name, 2: string uploadedJarLocation, 3: string jsonConf, 4: StormTopology topology)
     throws (1: AlreadyAliveException e, 2: InvalidTopologyException ite, 3: AuthorizationException aze);
   void submitTopologyWithOpts(1: string name, 2: string uploadedJarLocation, 3: string jsonConf, 4: StormTopology topology, 5: SubmitOptions options)
