@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 from squall.api import Bolt, TopologyContext, Tuple
 from squall.connectors.kafka import _settings
-from squall.connectors.kafka._client import confluent_kafka, describe, reach
+from squall.connectors.kafka._client import Problems, confluent_kafka, describe, reach
 from squall.connectors.kafka._record import encode
 from squall.errors import ConnectorError, TopologyError
 
-_WARN_EVERY_SECS = 10.0
 _QUEUE_FULL_WAIT_SECS = 0.05
 _REPORTS_WAIT_SECS = 0.1  # how long the delivery thread blocks per poll (it wakes on a report)
 
@@ -102,6 +100,7 @@ class _Writer:
     def __init__(self, bolt: KafkaBolt, conf: Mapping[str, Any], context: TopologyContext) -> None:
         self.bolt = bolt
         self.name = context.component_id
+        self.problems = Problems(self.name, bolt.log)
         self.settings = _settings.resolve(bolt, _settings.BOLT_SETTINGS, conf)
         if self.settings["topic"] and self.settings["topic_field"]:
             raise ConnectorError(f"{self.name}: set topic or topic_field, not both")
@@ -109,13 +108,12 @@ class _Writer:
             raise ConnectorError(f"{self.name}: no topic to write to; set topic or topic_field")
         self.brokers = _settings.brokers(bolt, conf)
         self.module = confluent_kafka()
-        self.warned: dict[str, float] = {}
         self.producer = self.module.Producer({
             "bootstrap.servers": self.brokers,
             "enable.idempotence": True,  # acks=all, no duplicates from the client's own retries
             "linger.ms": 5,
             "client.id": f"squall.{self.name}.{context.task_id}",
-            "error_cb": self._on_error,
+            "error_cb": self.problems.on_client_error,
             "logger": bolt.logger,
             **self.settings["producer_config"],
         })
@@ -155,7 +153,7 @@ class _Writer:
             if err is None:
                 bolt.ack(tup_id)
             else:
-                self._warn("delivery", f"Kafka delivery to {topic!r} failed: {describe(err)}; "
+                self.problems.warn("delivery", f"Kafka delivery to {topic!r} failed: {describe(err)}; "
                                        "the tuple is failed and will be replayed")
                 bolt.fail(tup_id)
 
@@ -195,17 +193,6 @@ class _Writer:
             return (topic if topic_at is None else values[topic_at]), key, value
 
         return record
-
-    def _on_error(self, error: Any) -> None:
-        if error.fatal():
-            raise ConnectorError(f"{self.name}: fatal Kafka producer error: {describe(error)}")
-        self._warn(str(error.code()), f"Kafka producer error: {describe(error)} (retrying)")
-
-    def _warn(self, kind: str, message: str) -> None:
-        now = time.monotonic()
-        if now - self.warned.get(kind, -_WARN_EVERY_SECS) >= _WARN_EVERY_SECS:
-            self.warned[kind] = now
-            self.bolt.log(f"{self.name}: {message}", "warn")
 
     def close(self) -> None:
         self.stopping.set()
