@@ -31,8 +31,8 @@ def storm_env(storm_cluster: DevCluster) -> StormEnv:
     return storm_cluster.storm_env()
 
 
-def _submit_paced(env: StormEnv, out: Path, name: str) -> str:
-    result = submit(topo.Paced.model, env, name=name, wait=True,
+def _submit_paced(env: StormEnv, out: Path, name: str, progress=None) -> str:
+    result = submit(topo.Paced.model, env, name=name, wait=True, progress=progress,
                     options={topo.OUT_KEY: str(out), topo.COUNT_KEY: 100_000})
     return result.id
 
@@ -58,7 +58,11 @@ def test_stats_are_nimbus_page_figures_and_print_as_json(storm_cluster, storm_en
     out = tmp_path / "out"
     out.mkdir()
     try:
-        topology_id = _submit_paced(storm_env, out, "PagePaced")
+        seen: list[str] = []
+        topology_id = _submit_paced(storm_env, out, "PagePaced", seen.append)
+        startup = [line.split("] ", 1)[1] for line in seen if line.startswith("[")]
+        assert "starting:" in startup[0]  # the first look finds something still starting
+        assert startup[-1] == "up: words 1/1, sink 1/1"
         wait_for(lambda: len(acked_ids(out)) > 20, TIMEOUT, "acks")
         # Storm samples 1 tuple in 20 (topology.stats.sample.rate): acked counts move by 20
         wait_for(lambda: stats("PagePaced", storm_env).components["sink"].acked > 0,
