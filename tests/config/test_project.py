@@ -98,7 +98,8 @@ def test_unknown_env(tmp_path):
          "[env.prod] platforms: 'win_amd64' is not a Linux wheel platform tag; use tags such as "
          "\"manylinux_2_28_x86_64\", \"manylinux2014_aarch64\" or \"musllinux_1_2_x86_64\""),
         ('[env.prod]\nvendor = "yes"\n', "[env.prod] vendor must be true or false, got 'yes'"),
-        ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env)"),
+        ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env, keep_runs)"),
+        ('keep_runs = -1\n', "keep_runs must be an integer >= 0, got -1"),
         ('[env.prod]\nnimbus = "h"\n',
          "[env.prod] nimbus = 'h' must be \"host:port\", e.g. \"nimbus.example.com:6627\""),
         ('[env.prod]\nnimbus = []\n',
@@ -203,3 +204,9 @@ def test_worker_environment_keys_reach_the_storm_env(tmp_path):
     target = storm_env(env)
     assert target.python_version == "3.12" and target.vendors is True
     assert target.platform == ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64")
+
+
+def test_keep_runs_defaults_to_20(tmp_path):
+    assert load_project(tmp_path).keep_runs == 20
+    (tmp_path / "squall.toml").write_text("keep_runs = 3\n")
+    assert load_project(tmp_path).keep_runs == 3

@@ -16,6 +16,7 @@ import click
 from rich.live import Live
 
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
+from squall.cli._retention import prune_runs
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
 from squall.errors import ComponentCrashed, ConfigError, EngineError
@@ -65,6 +66,7 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
     elif loaded.env.log_dir is not None:
         log_dir, where = loaded.env.log_dir, f"log_dir of [env.{loaded.env.name}] in {loaded.env.source}"
     else:
+        prune_runs(loaded.project.root / ".squall" / "runs", loaded.project.keep_runs)
         log_dir, where = _fresh_log_dir(loaded.project.root, loaded.model.name), "--log-dir"
     _run_embedded(loaded, seconds, until_idle, _make_log_dir(log_dir.resolve(), where))
 

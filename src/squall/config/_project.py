@@ -7,6 +7,7 @@ Example ``squall.toml``::
 
     default_env = "prod"
     topology = "topologies/wordcount.py"
+    keep_runs = 20            # `squall run` log folders kept in .squall/runs/ (0: all)
 
     [env.prod]
     nimbus = "nimbus.example.com:6627"
@@ -50,7 +51,8 @@ __all__ = [
 
 LOCAL_ENV = "local"
 SERIALIZERS = ("json", "msgpack")
-_TOP_KEYS = ("default_env", "topology", "env")
+_TOP_KEYS = ("default_env", "topology", "env", "keep_runs")
+DEFAULT_KEEP_RUNS = 20  # `squall run` log folders kept in .squall/runs/
 _ENV_KEYS = ("nimbus", "ui", "python", "workers", "ackers", "serializer", "options", "par", "log_dir",
              "python_version", "platforms", "vendor")
 _PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
@@ -125,6 +127,7 @@ class ProjectConfig:
     default_env: str = LOCAL_ENV
     topology: str | None = None
     envs: Mapping[str, EnvConfig] = field(default_factory=dict)
+    keep_runs: int = DEFAULT_KEEP_RUNS  # run log folders kept in .squall/runs/ (0: all)
 
     def env(self, name: str | None = None) -> EnvConfig:
         """Return env ``name`` (default: ``default_env``); ``local`` always exists.
@@ -189,8 +192,10 @@ def read_project_file(path: Path) -> ProjectConfig:
         known = ", ".join(sorted({*envs, LOCAL_ENV}))
         raise ConfigError(f"{label}: default_env = {default_env!r} is not defined (known: {known}); "
                           f"add an [env.{default_env}] table")
+    keep_runs = _opt_int(label, "", data, "keep_runs", minimum=0)
     return ProjectConfig(root=path.parent, path=path, default_env=default_env,
-                         topology=topology, envs=envs)
+                         topology=topology, envs=envs,
+                         keep_runs=DEFAULT_KEEP_RUNS if keep_runs is None else keep_runs)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -306,7 +311,8 @@ def _opt_int(label: str, where: str, table: Mapping[str, Any], key: str, minimum
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{label}: {where} {key} must be an integer >= {minimum}, got {value!r}")
+        place = f"{where} " if where else ""
+        raise ConfigError(f"{label}: {place}{key} must be an integer >= {minimum}, got {value!r}")
     return value
 
 
