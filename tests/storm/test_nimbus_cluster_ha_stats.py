@@ -73,7 +73,8 @@ def test_stats_are_nimbus_page_figures_and_print_as_json(storm_cluster, storm_en
         bolt = page.id_to_bolt_agg_stats["sink"].specific_stats.bolt
         sink, words = report.components["sink"], report.components["words"]
         assert sink.kind == "bolt" and words.kind == "spout"
-        assert sink.capacity is not None and sink.capacity > 0
+        # Storm's capacity (executed x execute latency / window): a shell bolt's is near 0
+        assert sink.capacity is not None and 0 <= sink.capacity < 0.5
         # a shell bolt's execute() only hands the tuple to Python; its ack comes after a 50 ms sleep
         assert sink.process_latency_ms is not None and sink.process_latency_ms >= 45
         assert sink.execute_latency_ms is not None and sink.execute_latency_ms < sink.process_latency_ms
