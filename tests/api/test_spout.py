@@ -23,12 +23,35 @@ def test_reliable_spout_replays_then_gives_up():
     spout, host = prepared(Numbers, outputs={"default": ["n"]})
     spout.emit([5], tup_id="a")
     spout.fail("a")
+    assert len(host.emits) == 1  # queued: the replay waits for the host's next call
+    spout._squall_next_tuple()
     spout.fail("a")
+    spout._squall_next_tuple()
     assert [e["values"] for e in host.emits] == [[5], [5], [5]]
     spout.fail("a")
+    spout._squall_next_tuple()
     assert len(host.emits) == 3
     assert "giving up on tuple 'a': failed 3 times (max_fails=2)" in host.logs[-1][0]
     assert spout.unacked == {}
+
+
+def test_reliable_spout_replays_before_new_tuples_and_only_when_asked():
+    class Counting(Numbers):
+        def initialize(self, conf, context):
+            self.calls = 0
+
+        def next_tuple(self):
+            self.calls += 1
+
+    spout, host = prepared(Counting, outputs={"default": ["n"]})
+    for n in range(3):
+        spout.emit([n], tup_id=n)
+    for n in range(3):
+        spout.fail(n)
+    assert len(host.emits) == 3  # failing emits nothing: a blocked spout stays bounded
+    for _ in range(4):
+        spout._squall_next_tuple()
+    assert [e["id"] for e in host.emits[3:]] == [0, 1, 2] and spout.calls == 1
 
 
 def test_reliable_spout_forgets_acked():

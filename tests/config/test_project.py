@@ -91,7 +91,7 @@ def test_unknown_env(tmp_path):
     [
         ('[env.prod]\nnimbs = "h:1"\n',
          "[env.prod] unknown key 'nimbs' (known keys: nimbus, ui, python, workers, ackers, serializer, "
-         "options, par, log_dir, python_version, platforms, vendor)"),
+         "options, par, log_dir, kafka, python_version, platforms, vendor)"),
         ('[env.prod]\npython_version = "3"\n',
          "[env.prod] python_version = '3' must be the workers' Python as \"3.MINOR\", e.g. python_version = \"3.12\""),
         ('[env.prod]\nplatforms = ["manylinux_2_28_x86_64", "win_amd64"]\n',

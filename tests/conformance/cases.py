@@ -133,6 +133,15 @@ def check_partial_key(out: Path) -> None:
         assert len(tasks) <= 2, f"partial_key sent {word!r} to {len(tasks)} tasks"
 
 
+def check_explicit(out: Path) -> None:
+    seen = {r["values"][1] for r in records(out, "seen", "settle")}
+    assert seen == set(range(COUNT))
+    failed_once = {int(p.name.rsplit("-", 1)[1]) for p in out.glob("failed-once-*")}
+    assert failed_once == {n for n in range(COUNT) if n % 4 == 0}
+    inits = records(out, "init", "settle")
+    assert len(inits) == len({r["task"] for r in inits}) == 2, f"a task crashed and restarted: {inits}"
+
+
 def _all_seen(component: str) -> Callable[[Path], bool]:
     return lambda out: all_acked(out) and len(records(out, "seen", component)) >= COUNT
 
@@ -146,4 +155,5 @@ CASES = [
     Case("global_none_local", topo.GlobalAndNone, check_global_none_local,
          lambda out: all_acked(out) and len(records(out, "seen")) >= 3 * COUNT),
     Case("partial_key", topo.PartialKey, check_partial_key, _all_seen("sink")),
+    Case("explicit_ack_fail", topo.Explicit, check_explicit, _all_seen("settle")),
 ]

@@ -240,3 +240,32 @@ class Levels(Topology):
 
     words = NumberedWords.spec()
     logger = LevelLogger.spec(inputs={words: Grouping.SHUFFLE})
+
+
+class ExplicitSettle(Bolt):
+    """Ack or fail every input explicitly although auto_ack and auto_fail are on.
+
+    The first delivery of every n divisible by 4 is failed explicitly (then replayed),
+    every other delivery acked explicitly. The explicit call must win on every host:
+    no second ack, no crash, no restart (``init`` is recorded once per task).
+    """
+
+    def initialize(self, conf, context):
+        record(self, "init")
+
+    def process(self, tup):
+        word, n = tup.values
+        marker = os.path.join(self.conf[OUT_KEY], f"failed-once-{n}")
+        if n % 4 == 0 and not os.path.exists(marker):
+            open(marker, "w").close()
+            self.fail(tup)
+            return
+        self.ack(tup)
+        record(self, "seen", stream=tup.stream, source=tup.component, values=[word, n])
+
+
+class Explicit(Topology):
+    """Explicit ack/fail inside process() with the auto flags on."""
+
+    words = NumberedWords.spec()
+    settle = ExplicitSettle.spec(inputs={words: Grouping.SHUFFLE}, par=2)

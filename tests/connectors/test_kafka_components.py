@@ -167,6 +167,7 @@ def test_without_dead_letter_topic_a_given_up_record_is_logged_and_skipped(kafka
         poll(spout, 1)
         spout.fail((topic, 0, 0))
         assert spout.component._kafka.book.committable() == {(topic, 0): 1}
+        assert spout.component._squall_given_up == 1, "a skipped record counts as given up"
         assert any("gave up on Kafka record" in e.message and "set dead_letter_topic" in e.message
                    for e in spout.logs)
     finally:

@@ -193,9 +193,10 @@ class AlwaysCrash(Bolt):
 
 
 class DoubleAck(Bolt):
-    """Ack inputs explicitly although auto_ack is on: the second ack is an error."""
+    """Ack inputs explicitly twice: the explicit ack replaces auto_ack, the second is an error."""
 
     def process(self, tup: Any) -> None:
+        self.ack(tup)
         self.ack(tup)
 
 

@@ -51,8 +51,10 @@ def test_reliable_spout_replays_failed_tuples_then_gives_up(spawn, tmp_path):
     assert child.recv_until(lambda m: m == SYNC) == [emit, SYNC]
     child.send({"command": "next", "id": ""})
     assert child.recv() == SYNC  # nothing new to emit
-    for _ in range(2):  # max_fails = 2 replays
+    for _ in range(2):  # max_fails = 2 replays, each at the next "next" (max.spout.pending applies)
         child.send({"command": "fail", "id": "a1"})
+        assert child.recv() == SYNC
+        child.send({"command": "next", "id": ""})
         assert child.recv_until(lambda m: m == SYNC) == [emit, SYNC]
     child.send({"command": "fail", "id": "a1"})
     got = child.recv_until(lambda m: m == SYNC)

@@ -1,8 +1,10 @@
 """The conformance cases on a real Storm cluster (the same cases and assertions as
-tests/conformance/test_conformance_embedded.py), plus tuples crossing two workers."""
+tests/conformance/test_conformance_embedded.py), plus tuples crossing two workers, with
+each multi-lang serializer: Storm's JSON and squall's msgpack (its Java half in the jar)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,15 +12,15 @@ import pytest
 from squall.devcluster import DevCluster
 from squall.storm import StormEnv
 from tests.conformance import topologies as topo
-from tests.conformance.cases import CASES, Case, check_wordcount, records, all_acked, run_case
+from tests.conformance.cases import CASES, COUNT, Case, check_wordcount, records, all_acked, run_case
 from tests.conformance.engines import storm_starter
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow]
 
 
-@pytest.fixture()
-def storm_env(storm_cluster: DevCluster) -> StormEnv:
-    return storm_cluster.storm_env()
+@pytest.fixture(params=["json", "msgpack"])
+def storm_env(storm_cluster: DevCluster, request: pytest.FixtureRequest) -> StormEnv:
+    return dataclasses.replace(storm_cluster.storm_env(), serializer=request.param)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -33,3 +35,21 @@ def test_nested_values_cross_two_worker_jvms(storm_env: StormEnv, tmp_path: Path
     ports = {p.parent.name for p in storm_env.log_dir.glob("workers-artifacts/TwoWorkers-*/*/worker.log")}
     assert len(ports) >= 2, f"expected two worker JVMs, saw ports {ports}"
     assert records(out, "seen", "fives")
+
+
+def test_direct_grouping_runs_with_msgpack(storm_cluster: DevCluster, tmp_path: Path) -> None:
+    env = dataclasses.replace(storm_cluster.storm_env(), serializer="msgpack")
+    case = Case("direct", topo.Direct, _check_direct, _all_seen_by("sink"))
+    run_case(storm_starter(env), case, tmp_path)
+
+
+def _all_seen_by(component: str):
+    return lambda out: {r["values"][1] for r in records(out, "seen", component)} >= set(range(COUNT))
+
+
+def _check_direct(out: Path) -> None:
+    seen = records(out, "seen", "sink")
+    tasks = sorted({r["task"] for r in seen})
+    assert len(tasks) == 2, f"direct emits reached tasks {tasks}, expected both sink tasks"
+    for r in seen:
+        assert r["task"] == tasks[r["values"][1] % 2], f"{r} reached the wrong task"

@@ -199,8 +199,8 @@ def test_runtime_requirements_are_pinned_only_for_this_python():
     from squall.storm._vendor import RUNTIME_FLOORS, runtime_requirements
 
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert all("==" in r for r in runtime_requirements(here))
-    assert runtime_requirements("3.99") == list(RUNTIME_FLOORS)
+    assert all("==" in r for r in runtime_requirements(python_version=here))
+    assert runtime_requirements(python_version="3.99") == list(RUNTIME_FLOORS)
 
 
 def test_a_local_worker_python_of_another_version_is_refused(project, tmp_path):
@@ -216,3 +216,22 @@ def test_a_local_worker_python_of_another_version_is_refused(project, tmp_path):
             rf"{ours}; set python_version = \"3.99\" in the env so they match it, or point python at a "
             rf"Python {ours} interpreter$")):
         build_jar(module.Demo.model, root, tmp_path / "t.jar", python=str(fake), vendor=True)
+
+
+def test_msgpack_jars_carry_the_java_serializer_at_the_root(project, tmp_path):
+    root, _, module = project
+    jar = build_jar(module.Demo.model, root, tmp_path / "m.jar", serializer="msgpack", vendor=False)
+    names = _names(jar)
+    assert "squall/storm/MsgpackSerializer.class" in names
+    assert "squall/storm/shaded/org/msgpack/core/MessageUnpacker.class" in names
+    assert json.loads(_read(jar, "resources/squall-manifest.json"))["serializer"] == "msgpack"
+    plain = build_jar(module.Demo.model, root, tmp_path / "j.jar", vendor=False)
+    assert not any(n.endswith(".class") for n in _names(plain))
+
+
+def test_a_missing_serializer_jar_says_how_to_rebuild_it(tmp_path):
+    from squall.storm._serializer_jar import serializer_classes
+
+    with pytest.raises(PackagingError, match=r"squall's msgpack serializer jar '.*nope.jar' is missing "
+                                             r"or unreadable .*; reinstall squall, or rebuild it with"):
+        list(serializer_classes(tmp_path / "nope.jar"))

@@ -60,3 +60,18 @@ def test_jar_writes_a_jar_without_a_cluster_call(project: Path) -> None:
     with zipfile.ZipFile(project / "dist" / "wc.jar") as zf:
         names = set(zf.namelist())
     assert f"resources/{_target(project)}" in names and "resources/squall_launch_count.py" in names
+
+
+def test_submit_with_msgpack_from_squall_toml_needs_no_java(project: Path) -> None:
+    (project / "squall.toml").write_text('[env.local]\nserializer = "msgpack"\n')
+    try:
+        out = _ok("submit", _target(project), "-N", "cli-mp", "--wait")
+        assert "Submitted cli-mp (cli-mp-" in out
+        logged = _ok("tail", "cli-mp", "-n", "5000", "-p", "Storm multilang serializer")
+        assert "Storm multilang serializer: squall.storm.MsgpackSerializer" in logged
+        assert "Prepared bolt count" in _ok("tail", "cli-mp", "-n", "5000", "-p", "Prepared bolt")
+    finally:
+        _ok("kill", "cli-mp", "--wait", "0")
+    _ok("jar", _target(project), "-o", "dist/mp.jar")
+    with zipfile.ZipFile(project / "dist" / "mp.jar") as zf:
+        assert "squall/storm/MsgpackSerializer.class" in zf.namelist()

@@ -136,10 +136,14 @@ def test_killed_python_subprocess_is_restarted_and_nothing_is_lost(storm_env, ou
     assert restarted and restarted[0].pid != victims[0].pid
 
 
-def test_killed_worker_jvm_is_restarted_and_nothing_is_lost(storm_env, out, cleanup):
+@pytest.mark.parametrize("serializer", ["json", "msgpack"])
+def test_killed_worker_jvm_is_restarted_and_nothing_is_lost(storm_env, out, cleanup, serializer):
     cleanup.append("Paced")
     count = 150
-    result = submit(topo.Paced.model, storm_env, options=_options(out, count), wait=True)
+    env = dataclasses.replace(storm_env, serializer=serializer)
+    result = submit(topo.Paced.model, env, options=_options(out, count), wait=True)
+    assert result.conf.get("topology.multilang.serializer") == (
+        "squall.storm.MsgpackSerializer" if serializer == "msgpack" else None)
     wait_for(lambda: len(acked_ids(out)) >= 10, TIMEOUT, "the first acks")
     jvms = _worker_jvms(result.id)
     assert len(jvms) == 1

@@ -7,7 +7,14 @@ import pytest
 from squall import Bolt, Grouping, Spout, Stream, Topology
 from squall.errors import ConfigError, TopologyError
 from squall.storm import DEFAULT_CONF, storm_topology, topology_conf
-from squall.storm._mapping import JSON_VALUE_CLASSES, PARTIAL_KEY_CLASS, check_storm_support
+from squall.storm._mapping import (
+    JSON_SERIALIZER_CLASS,
+    JSON_VALUE_CLASSES,
+    MSGPACK_SERIALIZER_CLASS,
+    PARTIAL_KEY_CLASS,
+    check_storm_support,
+    conf_serializer,
+)
 
 
 class Src(Spout):
@@ -82,6 +89,13 @@ def test_direct_streams_refused_on_storm_2_6_and_later_only():
     check_storm_support(Every.model, "2.5.0")
 
 
+def test_direct_streams_run_with_msgpack_on_any_storm():
+    with pytest.raises(TopologyError, match='use serializer = "msgpack", or route with Grouping.fields'):
+        check_storm_support(Every.model, "2.8.3", "json")
+    check_storm_support(Every.model, "2.8.3", "msgpack")
+    check_storm_support(Every.model, None, "msgpack")
+
+
 def test_conf_precedence_cli_over_topology_over_env_over_defaults():
     conf = topology_conf(Every.model, env_options={"squall.a": "env", "squall.b": "env", "topology.workers": 9},
                          options={"squall.c": "cli"}, ackers=0)
@@ -98,12 +112,32 @@ def test_json_value_classes_are_added_to_user_kryo_registrations():
     assert conf["topology.kryo.register"] == ["com.example.Point", *JSON_VALUE_CLASSES]
 
 
-def test_msgpack_needs_a_java_serializer():
-    with pytest.raises(ConfigError, match="serializer 'msgpack' on Storm needs a Java multi-lang serializer"):
-        topology_conf(Every.model, serializer="msgpack")
+def test_msgpack_selects_squalls_java_serializer():
+    conf = topology_conf(Every.model, serializer="msgpack")
+    assert conf["topology.multilang.serializer"] == MSGPACK_SERIALIZER_CLASS
+    assert conf_serializer(conf) == "msgpack"
+
+
+def test_the_conf_can_select_either_serializer_over_the_environment():
+    conf = topology_conf(Every.model, options={"topology.multilang.serializer": MSGPACK_SERIALIZER_CLASS})
+    assert conf_serializer(conf) == "msgpack"
+    fallback = topology_conf(Every.model, serializer="msgpack",
+                             options={"topology.multilang.serializer": JSON_SERIALIZER_CLASS})
+    assert conf_serializer(fallback) == "json"
+    assert conf_serializer(topology_conf(Every.model)) == "json"
+
+
+def test_a_users_own_java_serializer_is_kept_for_msgpack():
     conf = topology_conf(Every.model, serializer="msgpack",
                          options={"topology.multilang.serializer": "com.example.MsgpackSerializer"})
     assert conf["topology.multilang.serializer"] == "com.example.MsgpackSerializer"
+    assert conf_serializer(conf) == "msgpack"
+
+
+def test_a_foreign_java_serializer_with_json_components_is_refused():
+    with pytest.raises(ConfigError, match="topology.multilang.serializer = 'com.example.X' but the "
+                                          "components speak JSON; set the environment's serializer"):
+        topology_conf(Every.model, options={"topology.multilang.serializer": "com.example.X"})
 
 
 def test_conf_must_be_json():

@@ -7,11 +7,16 @@ from typing import Any, Callable, ClassVar, Iterable, Optional, Sequence
 
 from squall.api._component import Component
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM, Tuple
+from squall.errors import TopologyError
 from squall.topology import BOLT, DEFAULT_STREAM
 
 _get_ident = threading.get_ident
 
 OnError = Callable[[Exception, Tuple], None]
+
+# _squall_current holds the id of the input being dispatched; an explicit ack/fail of
+# it swaps in this marker, so the dispatch skips its automatic ack/fail.
+_SETTLED: Any = object()
 
 
 def _tuple_id(item: Any) -> Any:
@@ -36,6 +41,11 @@ class Bolt(Component):
         auto_ack: the input is acked when ``process()`` returns.
         auto_fail: the input is failed when ``process()`` raises.
 
+    An explicit ``self.ack(tup)`` or ``self.fail(tup)`` inside ``process()`` wins:
+    the automatic ack or fail of that input is skipped. Acking or failing an input
+    a second time (or an id that is not a pending input) raises ``TopologyError``
+    on every host, as on Storm, where acking an unknown id is fatal.
+
     Note: on a bolt ``ack(tup)`` and ``fail(tup)`` are *commands* you may call;
     on a spout they are *callbacks*.
     """
@@ -47,6 +57,9 @@ class Bolt(Component):
 
     _squall_anchors: Sequence[Any] = ()
     _squall_anchor_thread: Optional[int] = None
+    _squall_current: Any = _SETTLED
+    # ids delivered but left to the user (auto_ack off, or held by a batching bolt)
+    _squall_open: set[Any]
 
     def process(self, tup: Tuple) -> None:
         """Process one input tuple. Called on the task's main thread, one at a time."""
@@ -82,25 +95,61 @@ class Bolt(Component):
         return self._host.emit(stream, values, anchor_ids, None, direct_task, need_task_ids)
 
     def ack(self, tup: Any) -> None:
-        """Ack an input tuple (a ``Tuple`` or its id)."""
-        self._host.ack(_tuple_id(tup))
+        """Ack an input tuple (a ``Tuple`` or its id), once; inside ``process()`` this replaces auto_ack."""
+        tup_id = _tuple_id(tup)
+        self._squall_settle(tup_id, "ack")
+        self._host.ack(tup_id)
 
     def fail(self, tup: Any) -> None:
-        """Fail an input tuple (a ``Tuple`` or its id): its spout tuple will be replayed."""
-        self._host.fail(_tuple_id(tup))
+        """Fail an input tuple (a ``Tuple`` or its id), once: its spout tuple will be replayed."""
+        tup_id = _tuple_id(tup)
+        self._squall_settle(tup_id, "fail")
+        self._host.fail(tup_id)
 
     # -- called by hosts -------------------------------------------------------------
+
+    def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
+        self._squall_open = set()
+        super()._squall_prepare(host, conf, context)
+
+    def _squall_settle(self, tup_id: Any, what: str) -> None:
+        """Mark an input explicitly acked or failed; refuse a second time (the one rule, every host)."""
+        if tup_id is None:
+            return  # an untracked id, as hosts give to unanchored inputs on Storm
+        if tup_id == self._squall_current:
+            self._squall_current = _SETTLED
+            return
+        try:
+            self._squall_open.remove(tup_id)
+        except (KeyError, TypeError, AttributeError):
+            raise TopologyError(
+                f"{getattr(self, 'component_name', type(self).__name__)}: {what}() of tuple id {tup_id!r}, "
+                "which was already acked or failed (or is not an input of this bolt); "
+                "ack or fail each input tuple once"
+            ) from None
+
+    def _squall_after(self, tup_id: Any, settle: Optional[Callable[[Any], None]]) -> None:
+        """End the dispatch of one input: ``settle`` it unless the user did; else keep it open."""
+        if self._squall_current is _SETTLED:
+            return
+        self._squall_current = _SETTLED
+        if settle is not None:
+            settle(tup_id)
+        else:
+            self._squall_open.add(tup_id)
 
     def _squall_on_tuple(self, tup: Tuple) -> None:
         """Run the user's code for one input tuple, applying the auto_* flags.
 
         Exceptions from user code propagate after the input was failed (auto_fail).
         """
+        host = self._host
+        self._squall_current = tup.id
         if tup.is_tick:
             try:
                 self.process_tick(tup)
             finally:
-                self._host.ack(tup.id)
+                self._squall_after(tup.id, host.ack)
             return
         if self.auto_anchor:
             self._squall_anchors = (tup.id,)
@@ -108,13 +157,11 @@ class Bolt(Component):
         try:
             self.process(tup)
         except BaseException:
-            if self.auto_fail:
-                self._host.fail(tup.id)
+            self._squall_after(tup.id, host.fail if self.auto_fail else None)
             raise
         finally:
             self._squall_anchor_thread = None
-        if self.auto_ack:
-            self._host.ack(tup.id)
+        self._squall_after(tup.id, host.ack if self.auto_ack else None)
 
     def _squall_on_tuples(self, tuples: Iterable[Tuple], on_error: OnError) -> None:
         """Run ``_squall_on_tuple`` for each tuple in order: the batch entry point of hosts.
@@ -144,6 +191,7 @@ class Bolt(Component):
         ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
         auto_ack = self.auto_ack and ack_many is None
         done: list[Any] = []
+        settled = _SETTLED
         thread = _get_ident() if auto_anchor else None
         tup: Any = None
         self._squall_anchor_thread = thread
@@ -159,16 +207,22 @@ class Bolt(Component):
                         continue
                     if thread is not None:
                         self._squall_anchors = (tup.id,)
+                    self._squall_current = tup.id
                     try:
                         process(tup)
                     except BaseException:
-                        if auto_fail:
-                            fail(tup.id)
+                        self._squall_after(tup.id, fail if auto_fail else None)
                         raise
+                    if self._squall_current is settled:
+                        continue  # the user acked or failed it explicitly
+                    # _squall_current is reset once, when the batch ends: between two
+                    # tuples only this loop runs on this thread
                     if ack_many is not None:
                         done.append(tup.id)
                     elif auto_ack:
                         ack(tup.id)
+                    else:
+                        self._squall_open.add(tup.id)
                 except Exception as exc:
                     on_error(exc, tup)
         except BaseException:
@@ -177,6 +231,7 @@ class Bolt(Component):
             raise
         finally:
             self._squall_anchor_thread = None
+            self._squall_current = settled
         if done:
             try:
                 ack_many(done)  # type: ignore[misc]
@@ -248,6 +303,7 @@ class BatchingBolt(Bolt):
                 if self.auto_fail:
                     self._host.fail(tup.id)
                 raise
+            self._squall_open.add(tup.id)  # held until its batch runs
 
     def _squall_flush(self) -> None:
         """Hand every pending batch to ``process_batch``; ack or fail its tuples.
@@ -277,14 +333,20 @@ class BatchingBolt(Bolt):
             self.process_batch(key, tups)
         except BaseException:
             if self.auto_fail:
-                for tup in tups:
-                    self._host.fail(tup.id)
+                self._squall_settle_held(tups, self._host.fail)
             raise
         finally:
             self._squall_anchor_thread = None
         if self.auto_ack:
-            for tup in tups:
-                self._host.ack(tup.id)
+            self._squall_settle_held(tups, self._host.ack)
+
+    def _squall_settle_held(self, tups: list[Tuple], settle: Callable[[Any], None]) -> None:
+        """Ack or fail the batch's tuples the user did not ack or fail explicitly."""
+        held = self._squall_open
+        for tup in tups:
+            if tup.id in held:
+                held.discard(tup.id)
+                settle(tup.id)
 
 
 class TicklessBatchingBolt(BatchingBolt):

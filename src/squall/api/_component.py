@@ -50,10 +50,14 @@ class Component:
         exit_on_exception: when True (default) an exception escaping user code
             reports the error and stops the task (the engine restarts it); when
             False the error is reported and the task goes on.
+        worker_requirements: distributions the component imports that Storm workers
+            need too (e.g. ``("confluent-kafka",)``); ``squall submit`` vendors them,
+            pinned to the versions installed where it runs.
     """
 
     outputs: ClassVar[list[Any]] = []
     exit_on_exception: ClassVar[bool] = True
+    worker_requirements: ClassVar[tuple[str, ...]] = ()
     _squall_kind: ClassVar[str] = ""
 
     conf: Mapping[str, Any]

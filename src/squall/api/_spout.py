@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar, Optional
 
 from squall.api._component import Component
@@ -29,9 +30,16 @@ class Spout(Component):
     """
 
     _squall_kind: ClassVar[str] = SPOUT
+    # tuples this spout gave up on (ReliableSpout: failed more than max_fails times);
+    # the embedded engine reports it, and a run that gave up on any fails
+    _squall_given_up: int = 0
 
     def next_tuple(self) -> None:
         """Emit the next tuple(s), if any are ready. Must not block for long."""
+
+    def _squall_next_tuple(self) -> None:
+        """What hosts call when the spout may emit (not blocked, below max.spout.pending)."""
+        self.next_tuple()
 
     def ack(self, tup_id: Any) -> None:
         """Called when the tuple tree of the emit with ``tup_id`` was fully processed."""
@@ -72,6 +80,11 @@ class ReliableSpout(Spout):
     bookkeeping dropped). Subclasses overriding ``ack``/``fail`` must call
     ``super()``.
 
+    A failed tuple is queued, not emitted from ``fail``: the host's next call for
+    tuples emits queued replays first (before ``next_tuple``), so replays count
+    against ``topology.max.spout.pending`` and wait while the spout is blocked,
+    and memory stays bounded when trees time out faster than they complete.
+
     Example::
 
         class Numbers(ReliableSpout):
@@ -88,7 +101,20 @@ class ReliableSpout(Spout):
     def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
         self.unacked: dict[Any, tuple[list[Any], Optional[str], Optional[int]]] = {}
         self.failures: dict[Any, int] = {}
+        self._squall_replays: deque[Any] = deque()  # ids failed and waiting to be emitted again
         super()._squall_prepare(host, conf, context)
+
+    def _squall_next_tuple(self) -> None:
+        """Emit the oldest queued replay, if any; else call ``next_tuple``."""
+        replays = self._squall_replays
+        while replays:
+            tup_id = replays.popleft()
+            entry = self.unacked.get(tup_id)
+            if entry is not None:  # still unacked (not given up meanwhile)
+                values, stream, direct_task = entry
+                self.emit(values, tup_id=tup_id, stream=stream, direct_task=direct_task)
+                return
+        self.next_tuple()
 
     def emit(
         self,
@@ -123,8 +149,8 @@ class ReliableSpout(Spout):
         if count > self.max_fails:
             self.unacked.pop(tup_id, None)
             self.failures.pop(tup_id, None)
+            self._squall_given_up += 1
             self.log(f"giving up on tuple {tup_id!r}: failed {count} times (max_fails={self.max_fails})", "warn")
             return
         self.failures[tup_id] = count
-        values, stream, direct_task = entry
-        self.emit(values, tup_id=tup_id, stream=stream, direct_task=direct_task)
+        self._squall_replays.append(tup_id)  # emitted by the next _squall_next_tuple

@@ -8,7 +8,15 @@ from typing import Any, Callable, Iterable
 
 import click
 
-from squall.config import EnvConfig, LoadedTopology, ProjectConfig, apply_settings, load_project, load_target
+from squall.config import (
+    EnvConfig,
+    LoadedTopology,
+    ProjectConfig,
+    apply_settings,
+    kafka_defaults,
+    load_project,
+    load_target,
+)
 from squall.errors import SquallError
 from squall.topology import TopologyModel
 
@@ -40,7 +48,8 @@ def load(target: str | None, env_name: str | None = None,
     project = load_project()
     env = project.env(env_name)
     loaded = load_target(target, project)
-    model = apply_settings(loaded.model, env, dict(options), dict(par))
+    model = apply_settings(loaded.model, env, dict(options), dict(par),
+                           defaults=kafka_defaults(loaded.model, env))
     return Loaded(project, env, loaded, model)
 
 

@@ -17,7 +17,8 @@ _HELP = """Run Python spouts and bolts on every core, or on Apache Storm 2.x.
 \b
 Exit codes:
   0  success (also a run stopped with Ctrl-C, SIGTERM or -t)
-  1  error: one line "Error: ..." on stderr (-v/--debug shows the traceback)
+  1  error: one line "Error: ..." on stderr (-v/--debug shows the traceback);
+     also a run whose spouts gave up on tuples or whose tasks crashed
   2  usage error (unknown option, bad -o/--par value)
   3  `squall cluster status`: no dev cluster running
   3  `squall kafka status`: no Kafka dev broker running
@@ -88,7 +89,7 @@ def completion(shell: str) -> None:
 
 
 def _register_commands() -> None:
-    from squall.cli import _cluster, _kafka, _run, _storm_commands, _workflow
+    from squall.cli import _cluster, _kafka, _run, _storm_commands, _ui, _workflow
 
     main.add_command(_run.run)
     main.add_command(_cluster.cluster)
@@ -96,6 +97,7 @@ def _register_commands() -> None:
     main.add_command(_workflow.quickstart)
     main.add_command(_workflow.visualize)
     _storm_commands.register(main)
+    main.add_command(_ui.ui)
 
 
 _register_commands()

@@ -19,6 +19,7 @@ from squall.cli._common import Loaded, env_option, load, need, option_options, p
 from squall.cli._retention import prune_runs
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
+from squall.cli._ui import DashboardSettings, run_dashboard_options, serve_embedded
 from squall.errors import ComponentCrashed, ConfigError, EngineError
 
 __all__ = ["run"]
@@ -33,6 +34,7 @@ Examples:
   squall run flows.py:WordCount --until-idle    # until every tuple is processed
   squall run -o topology.message.timeout.secs=5 --par count=4
   squall run --engine storm -t 60               # on the local dev cluster
+  squall run examples/wordcount.py --ui         # with a live web dashboard (and /metrics)
 """)
 @target_argument
 @click.option("-t", "--time", "seconds", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
@@ -46,9 +48,10 @@ Examples:
 @env_option
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the tasks' logs (default: the env's log_dir, else .squall/runs/<topology>-<time>/ in the project).")
+@run_dashboard_options
 def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any], ...],
         par: tuple[tuple[str, int], ...], until_idle: bool, engine: str, env_name: str | None,
-        log_dir: Path | None) -> None:
+        log_dir: Path | None, dashboard: DashboardSettings) -> None:
     """Run the topology TARGET (file.py[:Class] or package.module:Class).
 
     Without TARGET, runs the project's topology: squall.toml's `topology`, else the one
@@ -59,6 +62,9 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
     if engine == "storm":
         if until_idle:
             raise click.UsageError("--until-idle works on the embedded engine only; use -t with --engine storm")
+        if dashboard.wanted:
+            raise click.UsageError("--ui/--metrics-port serve the embedded engine; "
+                                   "for a Storm cluster use `squall ui`")
         _run_on_storm(loaded, seconds)
         return
     if log_dir is not None:
@@ -68,7 +74,7 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
     else:
         prune_runs(loaded.project.root / ".squall" / "runs", loaded.project.keep_runs)
         log_dir, where = _fresh_log_dir(loaded.project.root, loaded.model.name), "--log-dir"
-    _run_embedded(loaded, seconds, until_idle, _make_log_dir(log_dir.resolve(), where))
+    _run_embedded(loaded, seconds, until_idle, _make_log_dir(log_dir.resolve(), where), dashboard)
 
 
 def _make_log_dir(path: Path, where: str) -> Path:
@@ -92,7 +98,8 @@ def _fresh_log_dir(root: Path, topology: str) -> Path:
     return path
 
 
-def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path) -> None:
+def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path,
+                  dashboard: DashboardSettings = DashboardSettings()) -> None:
     run_local = need("squall.engine", "run_local", "the embedded engine")
     model = loaded.model
     console = make_console(sys.stdout)
@@ -106,7 +113,8 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
     notice = "Stopping: draining pending tuples... (Ctrl-C again to force)"
     try:
         with _stop_on_signals(stop, lambda: click.echo(notice, err=True)):
-            with _progress_view(console, interactive, model.name, order) as on_progress:
+            with _progress_view(console, interactive, model.name, order) as view, \
+                    serve_embedded(dashboard, model, stop, view) as on_progress:
                 result = run_local(model, time=seconds, until_idle=until_idle, log_dir=log_dir,
                                    on_progress=on_progress, stop_event=stop)
     except EngineError as exc:
@@ -118,6 +126,9 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
     if result.stop_reason == "failed":
         first = result.crashes[0].summary() if result.crashes else "the engine stopped the run"
         raise ComponentCrashed(f"{model.name} failed: {first}; see the logs in {result.log_dir}")
+    problem = result.problem()
+    if problem is not None:  # a tuple neither processed nor replayed, or a crash: never exit 0
+        raise ComponentCrashed(f"{model.name}: {problem}; see the logs in {result.log_dir}")
 
 
 def _print_summary(console: Any, result: Any, order: list[str], interactive: bool) -> None:

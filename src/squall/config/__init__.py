@@ -10,6 +10,7 @@ CLI ``-o`` > ``Topology.config`` > environment options > defaults. Never prints.
 """
 
 from squall.config._cluster import StormAddress, storm_address, storm_env
+from squall.config._kafka import kafka_defaults
 from squall.config._options import merge_options, parse_option, parse_options, parse_par, parse_pars
 from squall.config._project import (
     LOCAL_ENV,
@@ -33,6 +34,7 @@ __all__ = [
     "TargetError",
     "apply_settings",
     "find_project_file",
+    "kafka_defaults",
     "load_project",
     "load_target",
     "merge_options",

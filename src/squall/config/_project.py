@@ -17,6 +17,7 @@ Example ``squall.toml``::
     workers = 4
     ackers = 2
     serializer = "msgpack"
+    kafka = "kafka1.example.com:9092,kafka2.example.com:9092"
     options = { "topology.message.timeout.secs" = 60 }
     par = { count = 8 }
 
@@ -54,7 +55,8 @@ SERIALIZERS = ("json", "msgpack")
 _TOP_KEYS = ("default_env", "topology", "env", "keep_runs")
 DEFAULT_KEEP_RUNS = 20  # `squall run` log folders kept in .squall/runs/
 _ENV_KEYS = ("nimbus", "ui", "python", "workers", "ackers", "serializer", "options", "par", "log_dir",
-             "python_version", "platforms", "vendor")
+             "kafka", "python_version", "platforms", "vendor")
+_KAFKA_KEY = "squall.kafka.brokers"  # the conf key KafkaSpout/KafkaBolt read (squall.connectors.kafka)
 _PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 _PLATFORM_TAG = re.compile(r"^(manylinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|musllinux_\d+_\d+)_"
                            r"(x86_64|aarch64|i686|ppc64le|s390x|armv7l|riscv64)$")
@@ -82,6 +84,7 @@ class EnvConfig:
     options: Mapping[str, Any] = field(default_factory=dict)
     par: Mapping[str, int] = field(default_factory=dict)
     log_dir: Path | None = None
+    kafka: str | None = None  # "host:port[,host:port...]" of the Kafka connectors' brokers
     source: Path | None = None  # the file defining it; None for the implicit local env
     nimbus_seeds: tuple[str, ...] = ()  # every "host:port" when nimbus is a list
     python_version: str | None = None  # the workers' Python ("3.12"): wheels are resolved for it
@@ -114,6 +117,8 @@ class EnvConfig:
             conf["topology.workers"] = self.workers
         if self.ackers is not None:
             conf["topology.acker.executors"] = self.ackers
+        if self.kafka is not None:
+            conf[_KAFKA_KEY] = self.kafka
         conf.update(self.options)
         return conf
 
@@ -223,6 +228,9 @@ def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
         raise ConfigError(f"{label}: {where} serializer = {serializer!r} must be one of "
                           f"{', '.join(repr(s) for s in SERIALIZERS)}")
     log_dir = _opt_str(label, where, table, "log_dir")
+    kafka = _opt_str(label, where, table, "kafka")
+    if kafka is not None:
+        _check_brokers(label, where, kafka)
     return EnvConfig(
         name=name,
         nimbus=nimbus,
@@ -234,6 +242,7 @@ def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
         options=_opt_table(label, where, table, "options"),
         par=_read_par(label, where, table),
         log_dir=(path.parent / log_dir).resolve() if log_dir is not None else None,
+        kafka=kafka,
         source=path,
         nimbus_seeds=seeds if len(seeds) > 1 else (),
         python_version=_read_python_version(label, where, table),
@@ -337,3 +346,11 @@ def _check_nimbus(label: str, where: str, nimbus: str) -> None:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{label}: {where} nimbus = {nimbus!r} must be \"host:port\", "
                           "e.g. \"nimbus.example.com:6627\"")
+
+
+def _check_brokers(label: str, where: str, brokers: str) -> None:
+    for address in brokers.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"{label}: {where} kafka = {brokers!r} must be \"host:port\" "
+                              "(several separated by commas), e.g. \"kafka1:9092,kafka2:9092\"")

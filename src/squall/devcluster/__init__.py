@@ -24,7 +24,7 @@ from squall.devcluster._cluster import ClusterStatus, DaemonStatus, DevCluster
 from squall.devcluster._config import ClusterPorts
 from squall.devcluster._kafka import BrokerStatus, KafkaBroker
 from squall.devcluster._kafka_admin import KafkaAdmin
-from squall.devcluster._kafka_clients import KafkaRecord, kafka_consume, kafka_produce
+from squall.devcluster._kafka_clients import kafka_consume, kafka_produce
 from squall.devcluster._kafka_jars import DEFAULT_KAFKA_VERSION, KafkaJars, resolve_kafka_jars
 from squall.devcluster._maven import DEFAULT_STORM_VERSION, StormJars, resolve_storm_jars
 from squall.devcluster._paths import (
@@ -46,7 +46,6 @@ __all__ = [
     "KafkaAdmin",
     "KafkaBroker",
     "KafkaJars",
-    "KafkaRecord",
     "StormJars",
     "default_cache_root",
     "default_home",

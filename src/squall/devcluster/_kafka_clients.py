@@ -9,23 +9,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from squall.connectors.kafka import KafkaRecord
 from squall.devcluster._kafka_admin import client_config, confluent, unreachable
 from squall.errors import BrokerError
 
 _BATCH = 500
 
-
-@dataclass(frozen=True)
-class KafkaRecord:
-    """One consumed record: where it came from, its key (None when absent) and value."""
-
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
 
 
 def kafka_produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes]],
@@ -121,7 +112,7 @@ def _records(consumer: Any, max_records: int | None, idle_timeout: float,
                 raise BrokerError(f"cannot consume topic '{message.topic()}': "
                                   f"{message.error().str()}")
             seen += 1
-            yield KafkaRecord(message.partition(), message.offset(), message.key(), message.value())
+            yield KafkaRecord.of(message)
             if store:
                 consumer.store_offsets(message=message)
             last = time.monotonic()

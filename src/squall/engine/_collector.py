@@ -26,6 +26,7 @@ import time
 from typing import Any, Optional, Sequence
 
 from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker
+from squall.engine._carry import first_uncarried, uncarried_message
 from squall.engine._routing import Router
 from squall.engine._transport import ACKS, DATA, RECORD_WIDTH, OutPort
 from squall.engine._wiring import TaskPlan, Wiring
@@ -225,6 +226,8 @@ class Collector:
                 for i in range(0, len(roots), 2):
                     root = roots[i]
                     acks[root] = acks.get(root, 0) ^ roots[i + 1] ^ value
+        if _get_ident() != self.main_thread:
+            self._wake()  # a user thread's ack (e.g. a delivery report): send it now, not at housekeeping
 
     def ack_many(self, tup_ids: Sequence[Any]) -> None:
         """Ack several input tuples (a bolt batch's auto-acks); unknown ids raise after the others."""
@@ -267,6 +270,8 @@ class Collector:
             roots = entry[0]
             for root in ([roots] if type(roots) is int else roots[::2]):
                 self.fails.setdefault(root & TASK_MASK, []).append(root)
+        if _get_ident() != self.main_thread:
+            self._wake()
 
     def fail_held_inputs(self) -> int:
         """Fail every input tuple not acked or failed yet; return how many (a dying task calls it).
@@ -313,8 +318,33 @@ class Collector:
         self.transferred += count
         self.emitted += count
         port.seal()
+        if port.rejected:
+            self._fail_rejected(port)
         if not port.flush():
             self.blocked = True
+
+    def _fail_rejected(self, port: OutPort) -> None:
+        """Fail the trees of the records a port could not encode and report why (lock held)."""
+        rejected, port.rejected = port.rejected, []
+        streams = self.plan.stream_names.get(self.plan.component, ())
+        for (sidx, values, root, _edge), error in rejected:
+            self._fail_roots(root)
+            stream = streams[sidx] if sidx < len(streams) else str(sidx)
+            fields = self.plan.context.output_fields.get(stream, ())
+            index, cause = first_uncarried(values, self._pack) or (0, error)
+            kind = type(values[index]).__name__ if index < len(values) else "value"
+            self._report_uncarried(uncarried_message(
+                f"{self.plan.component}[{self.task_id}]", stream, fields, index, kind, cause))
+
+    def _fail_roots(self, root: Any) -> None:
+        """Fail the trees a record belongs to: ``root`` is one root id, a flat [root, edge, ...] list or None."""
+        if root is None:
+            return
+        for one in ([root] if type(root) is int else root[::2]):
+            self.fails.setdefault(one & TASK_MASK, []).append(one)
+
+    def _report_uncarried(self, message: str) -> None:
+        """Report a tuple the engine could not carry (the task host sends it to the engine)."""
 
     def _append(self, task: int, sidx: int, values: Any, root: Any, edge: int) -> None:
         port = self.ports.get(task) or self._new_port(task)
@@ -397,8 +427,12 @@ class Collector:
                     self.transferred += count
                     self.emitted += count
                     port.seal()
+                    if port.rejected:
+                        self._fail_rejected(port)
                 if port.queued and not port.flush():
                     ok = False
+            if self.fails:  # trees of records no port could encode
+                self._queue_acks()
             for port in self.ack_ports.values():
                 if port.queued and not port.flush():
                     ok = False

@@ -25,6 +25,7 @@ class Figures:
     complete_p50_ms: float = 0.0
     complete_p99_ms: float = 0.0
     restarts: int = 0
+    given_up: int = 0  # spouts: tuples given up (a ReliableSpout past max_fails)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +100,9 @@ class RunResult:
     """What a finished run did: final metrics, crashes, where the logs are.
 
     ``stop_reason`` is one of ``"time"``, ``"idle"``, ``"stopped"`` (stop event or
-    Ctrl-C) or ``"failed"``.
+    Ctrl-C) or ``"failed"``. ``errors`` counts the errors tasks reported (user
+    exceptions, values the engine could not carry); ``first_error`` is the first
+    one's text. ``problem()`` says in one line why the run did not go well, if so.
     """
 
     topology: str
@@ -109,10 +112,50 @@ class RunResult:
     tasks: Mapping[int, TaskMetrics]
     crashes: tuple[CrashReport, ...] = ()
     stop_reason: str = "stopped"
+    errors: int = 0
+    first_error: Optional[str] = None
 
     def __getitem__(self, component: str) -> ComponentMetrics:
         """Return one component's metrics: ``result["count"].executed``."""
         return self.components[component]
+
+    @property
+    def given_up(self) -> int:
+        """How many tuple trees the spouts gave up on (never processed, never replayed again)."""
+        return sum(c.given_up for c in self.components.values())
+
+    def problem(self) -> Optional[str]:
+        """Return one line saying why the run failed its users (gave up on tuples, crashed), or None.
+
+        >>> RunResult("T", 1.0, Path("."), {}, {}).problem() is None
+        True
+        """
+        parts = []
+        if self.given_up:
+            parts.append(f"the spouts gave up on {self.given_up} tuple tree{'s' if self.given_up > 1 else ''}")
+        if self.crashes:
+            parts.append(f"{len(self.crashes)} task crash{'es' if len(self.crashes) > 1 else ''}")
+        if not parts:
+            return None
+        cause = self.crashes[0].summary() if self.crashes and not self.first_error else error_cause(self.first_error)
+        return f"{' and '.join(parts)}; first error: {cause}"
+
+
+def error_cause(text: Optional[str]) -> str:
+    r"""Return the line of an error report that says what went wrong: where, and the exception line.
+
+    >>> error_cause("split[2] in process():\nTraceback (most recent call last):\n  ...\nValueError: bad")
+    'split[2] in process(): ValueError: bad'
+    >>> error_cause("poison[2]: cannot send a tuple")
+    'poison[2]: cannot send a tuple'
+    """
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "no error was reported (see the task logs)"
+    if len(lines) == 1:
+        return lines[0]
+    where = lines[0].rstrip(":")
+    return f"{where}: {lines[-1]}"
 
 
 @dataclass
@@ -131,7 +174,7 @@ class TaskState:
     last_time: float = 0.0
     restarts: int = 0
 
-    _COUNTERS = ("emitted", "transferred", "executed", "acked", "failed", "exec_secs")
+    _COUNTERS = ("emitted", "transferred", "executed", "acked", "failed", "exec_secs", "given_up")
 
     def update(self, report: Mapping[str, Any], now: float) -> None:
         """Take a task's cumulative report; derive the window's capacity."""
@@ -184,6 +227,7 @@ class TaskState:
             complete_p50_ms=lat.percentile(0.5),
             complete_p99_ms=lat.percentile(0.99),
             restarts=self.restarts,
+            given_up=self.total("given_up"),
         )
 
 
@@ -212,4 +256,5 @@ def component_metrics(name: str, kind: str, states: list[TaskState]) -> Componen
         complete_p50_ms=lat.percentile(0.5),
         complete_p99_ms=lat.percentile(0.99),
         restarts=sum(t.restarts for t in tasks),
+        given_up=sum(t.given_up for t in tasks),
     )

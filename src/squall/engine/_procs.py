@@ -15,13 +15,33 @@ from typing import Callable
 _PR_SET_PDEATHSIG = 1
 
 
-def set_parent_death_signal() -> bool:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux); return success."""
+def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent dies (Linux); return success."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        return libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+def kill_own_group_on(sig: int) -> None:
+    """On ``sig``, SIGKILL this process's whole group: the task and what its component started.
+
+    A task is the leader of its own process group (see ``fork``), so processes that
+    user code starts (a ``subprocess`` in ``initialize``) die with it.
+    """
+    def handler(signum: int, frame: object) -> None:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    signal.signal(sig, handler)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL what is left of a task's process group (after the task itself exited)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # nothing left (or the id was reused by someone else's group: not ours to touch)
 
 
 def redirect_stdio(log_path: Path) -> None:
@@ -53,12 +73,22 @@ def reset_process_state() -> None:
 
 
 def fork(child: Callable[[], int]) -> int:
-    """Fork; run ``child`` in the new process and ``os._exit`` with its result. Return the pid."""
+    """Fork; run ``child`` in a new process group and ``os._exit`` with its result. Return the pid.
+
+    The child leads its own process group (pgid = pid), so the engine can stop
+    everything a task started with one ``killpg``, and Ctrl-C at the terminal
+    reaches only the engine, which orchestrates the stop.
+    """
     pid = os.fork()
     if pid:
+        try:
+            os.setpgid(pid, pid)  # also done by the child: whichever runs first wins the race
+        except OSError:
+            pass
         return pid
     code = 70
     try:
+        os.setpgid(0, 0)
         code = child()
     except BaseException:  # the last line of defence of a task process: never return into the parent's code
         try:

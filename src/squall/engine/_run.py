@@ -56,6 +56,7 @@ def run_local(
     merged = dict(_conf.DEFAULTS)
     merged.update(model.config)
     merged.update(options or {})
+    merged["topology.name"] = model.name  # as Storm sets it on submit
     model = model.with_config(merged)
     _check_task_conf(model)
     if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float)) or time <= 0):

@@ -24,6 +24,7 @@ from squall.errors import EngineError
 from squall.topology import SPOUT, TopologyModel
 
 _POLL_SECS = 0.05
+_FAILED_GRACE_SECS = 1.0
 
 
 class EngineLog:
@@ -77,6 +78,8 @@ class Supervisor:
         self.stopping_tasks: set[int] = set()
         self.draining = False  # spouts deactivated: a restarted spout starts deactivated too
         self.last_error: dict[int, str] = {}
+        self.errors = 0
+        self.first_error: Optional[str] = None
         self.restart_times: dict[int, deque[float]] = {}
         self.crashes: list[CrashReport] = []
         self.failure: Optional[EngineError] = None
@@ -220,6 +223,9 @@ class Supervisor:
             self.reported.add(task)
         elif kind == "error":
             self.last_error[task] = message[2]
+            self.errors += 1
+            if self.first_error is None:
+                self.first_error = message[2]
             self.log.write(f"task {task} of {self.plans[task].component!r} reported an error:\n{message[2].rstrip()}")
 
     # -- crashes ----------------------------------------------------------------------
@@ -232,6 +238,7 @@ class Supervisor:
                 done, status = pid, 0
             if done:
                 del self.pids[task]
+                _procs.kill_group(pid)  # what the task's component started dies with it
                 self._on_exit(task, os.waitstatus_to_exitcode(status))
 
     def _on_exit(self, task: int, code: int) -> None:
@@ -286,6 +293,9 @@ class Supervisor:
             live = [t for t in spouts if t in self.pids]
             if all(self.states[t].current.get("active") is False and not self.states[t].current.get("pending") for t in live):
                 break
+        if self.failure is not None:
+            self._abort()
+            return
         stopped: set[str] = set()
         remaining = set(self.task_ids)
         deadline = time.monotonic() + self.shutdown_secs
@@ -306,13 +316,22 @@ class Supervisor:
             remaining -= ready
         self._poll_reports(0)
 
+    def _abort(self) -> None:
+        """Stop a failed run at once: a task that gave up never reads its inbox again, so
+        the tasks sending to it could never drain; their trees are replayed on the next run."""
+        tasks = list(self.pids)
+        self.stopping_tasks.update(tasks)
+        for task in tasks:
+            self._send(task, "abort")
+        deadline = time.monotonic() + min(self.shutdown_secs, _FAILED_GRACE_SECS)
+        while self.pids and time.monotonic() < deadline:
+            self._poll_reports(0.01)
+            self._reap()
+
     def _kill_all(self) -> None:
         """SIGKILL and reap every task process still alive (always runs)."""
         for task, pid in list(self.pids.items()):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _procs.kill_group(pid)
         for task, pid in list(self.pids.items()):
             try:
                 _, status = os.waitpid(pid, 0)
@@ -349,4 +368,6 @@ class Supervisor:
             tasks={t: s.metrics() for t, s in sorted(self.states.items())},
             crashes=tuple(self.crashes),
             stop_reason=reason,
+            errors=self.errors,
+            first_error=self.first_error,
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import select
+import signal
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Any, Optional, Sequence
 from squall.api import Tuple
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
 from squall.engine import _conf
+from squall.engine._carry import salvage, uncarried_message
 from squall.engine._collector import Collector
 from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
@@ -84,6 +86,7 @@ class TaskHost(Collector):
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
+        self._wake_pending = False  # a byte is in the wake pipe: later wakes need no syscall
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
         self._reassembler = Reassembler()
@@ -143,20 +146,49 @@ class TaskHost(Collector):
                 break
             count += 1
             self._received += 1
-            self._on_message(unpack(view[:size]))
+            try:
+                msg = unpack(view[:size])
+            except Exception as exc:  # a value that packed but cannot be decoded (a tuple dict key...)
+                msg = self._salvage(bytes(view[:size]), exc)
+            self._on_message(msg)
         return count
 
     def _on_message(self, msg: Any) -> None:
         kind = msg[0]
         if kind == FRAG:
-            msg = self._reassembler.add(msg[1], msg[2], msg[3], msg[4])
-            if msg is None:
+            data = self._reassembler.add(msg[1], msg[2], msg[3], msg[4])
+            if data is None:
                 return
+            try:
+                msg = unpack(data)
+            except Exception as exc:
+                msg = self._salvage(data, exc)
             kind = msg[0]
         if kind == DATA:
             self._process_batch(msg[1], msg[2])
         elif kind == ACKS:
             self._process_acks(msg[2], msg[3])
+
+    def _salvage(self, data: bytes, error: Exception) -> Any:
+        """Decode a batch record by record: fail and report the records that cannot be decoded."""
+        try:
+            src, good, bad = salvage(data)
+        except Exception:
+            raise error from None  # not a batch of user values: an engine bug, crash with its cause
+        table = self._sources.get(src) or self._source(src)
+        for (sidx, _, root, _edge), index, exc in bad:
+            component, stream, values_class, _ = table[sidx] if sidx < len(table) else ("?", str(sidx), tuple, -1)
+            with self.lock:
+                self._fail_roots(root)
+            where = f"{self.plan.component}[{self.task_id}]"
+            self._report_uncarried(uncarried_message(
+                where, stream, getattr(values_class, "_fields", ()), index, "value", exc,
+                what=f"cannot decode (sent by {component}[{src}])"))
+        return (DATA, src, good)
+
+    def _report_uncarried(self, message: str) -> None:
+        self.log(message, 4)
+        self.report_error(message)
 
     def _source(self, src: int) -> list[Any]:
         """Return, per stream index of ``src``'s component: (component, stream, values class, size)."""
@@ -310,7 +342,8 @@ class TaskHost(Collector):
         }
         if self.tracker is not None:
             lat = self.tracker.latency
-            report.update(active=self.active, pending=len(self.tracker.pending), lat_count=lat.count, lat_total=lat.total, lat_buckets=lat.buckets)
+            report.update(active=self.active, pending=len(self.tracker.pending), lat_count=lat.count, lat_total=lat.total,
+                          lat_buckets=lat.buckets, given_up=getattr(self.instance, "_squall_given_up", 0))
         return report
 
     def _send_metrics(self) -> None:
@@ -348,6 +381,8 @@ class TaskHost(Collector):
                 self._call(self.instance.activate)
             elif command == "stop":
                 self.stop_requested = True
+            elif command == "abort":  # the run failed: leave now, without draining
+                raise _Exit(0)
 
     def _housekeeping(self, now: float) -> None:
         self.next_housekeeping = now + _HOUSEKEEPING_SECS
@@ -376,6 +411,9 @@ class TaskHost(Collector):
             self._user_error(exc, "while processing a tick tuple")
 
     def _wake(self) -> None:
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         try:
             os.write(self.wake_write, b"x")
         except (BlockingIOError, OSError):
@@ -404,6 +442,7 @@ class TaskHost(Collector):
             if fd == self._wiring.death_read:
                 raise _Exit(0)  # the engine is gone: so are we
             if fd == self.wake_read:
+                self._wake_pending = False  # cleared before draining: a wake after this writes again
                 try:
                     os.read(self.wake_read, 4096)
                 except BlockingIOError:
@@ -418,7 +457,11 @@ class TaskHost(Collector):
         plan = self.plan
         self.log(f"task {plan.task} of {plan.component!r} starting (pid {os.getpid()}, incarnation {plan.incarnation})", 2)
         try:
-            self.instance = plan.component_class()
+            try:
+                self.instance = plan.component_class()
+            except Exception as exc:
+                self._report_exception(exc, f"in {plan.component_class.__name__}()")
+                raise _Exit(1) from exc
             try:
                 self.instance._squall_prepare(self, plan.conf, plan.context)
             except Exception as exc:
@@ -503,7 +546,7 @@ class TaskHost(Collector):
 
     def _spout_burst(self, limit: Optional[int]) -> int:
         pending = self.tracker.pending  # type: ignore[union-attr]
-        next_tuple = self.instance.next_tuple
+        next_tuple = self.instance._squall_next_tuple
         start = self.emit_calls
         for _ in range(self.batch):
             before = self.emit_calls
@@ -548,13 +591,45 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
     from squall.engine import _procs
 
     if plan.conf.get(_conf.PDEATHSIG, True):
-        _procs.set_parent_death_signal()
+        # SIGTERM, handled by killing the task's process group (in _task_main): if the
+        # engine is SIGKILLed, the processes its components started die too
+        _procs.set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != wiring.parent_pid:
         return 0
     if wiring.death_write >= 0:
         os.close(wiring.death_write)
+    try:
+        return _task_main(plan, wiring)
+    except BaseException as exc:  # whatever kills a task, the engine's crash report says why
+        _report_crash(plan, wiring, exc)
+        raise
+    finally:
+        if _engine_gone(wiring):  # nobody else will stop what our component started
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def _engine_gone(wiring: Wiring) -> bool:
+    """Whether the engine died (a closed death pipe says so even before we are re-parented)."""
+    if os.getppid() != wiring.parent_pid:
+        return True
+    return wiring.death_read >= 0 and bool(select.select([wiring.death_read], [], [], 0)[0])
+
+
+def _report_crash(plan: TaskPlan, wiring: Wiring, exc: BaseException) -> None:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = clip_error(f"{plan.component}[{plan.task}] crashed:\n{text}")
+    try:
+        wiring.report_write.send(make_packer()(("error", plan.task, message)))
+    except OSError:
+        pass  # the engine is gone: nobody to tell
+
+
+def _task_main(plan: TaskPlan, wiring: Wiring) -> int:
+    from squall.engine import _procs
+
     _procs.redirect_stdio(plan.log_path)
     _procs.reset_process_state()
+    _procs.kill_own_group_on(signal.SIGTERM)
     gc.freeze()  # what the engine inherited stays shared with it (no copy-on-write by the collector)
     gc.set_threshold(50_000, 20, 20)  # batches allocate many short-lived containers
     profile_dir = os.environ.get("SQUALL_ENGINE_PROFILE")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pickle
 import socket
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import msgpack
 
@@ -80,9 +80,11 @@ class OutPort:
 
     ``records`` collects flat tuple records; ``seal`` encodes them into messages;
     ``flush`` sends as many queued messages as the destination accepts right now.
+    A record whose values cannot be encoded is left out of its batch and put in
+    ``rejected`` with the error (the collector fails its tree and reports it).
     """
 
-    __slots__ = ("task", "sock", "records", "queued", "queued_bytes", "kind", "src", "_pack", "_limit")
+    __slots__ = ("task", "sock", "records", "queued", "queued_bytes", "kind", "src", "rejected", "_pack", "_limit")
 
     def __init__(self, task: int, sock: socket.socket, src: int, kind: int, pack: Callable[[Any], bytes]) -> None:
         self.task = task
@@ -92,6 +94,7 @@ class OutPort:
         self.records: list[Any] = []
         self.queued: deque[bytes] = deque()
         self.queued_bytes = 0
+        self.rejected: list[tuple[list[Any], Exception]] = []
         self._pack = pack
         self._limit = max_message(sock)
 
@@ -106,13 +109,32 @@ class OutPort:
         self._enqueue(self._pack(message))
 
     def _queue(self, records: list[Any], width: int) -> None:
-        data = self._pack((self.kind, self.src, records))
+        try:
+            data = self._pack((self.kind, self.src, records))
+        except Exception:  # a value msgpack cannot carry: pack record by record, leave it out
+            records = self._reject_uncarried(records, width)
+            if not records:
+                return
+            data = self._pack((self.kind, self.src, records))
         if len(data) <= self._limit or len(records) <= width:
             self._enqueue(data)
             return
         half = (len(records) // width // 2) * width
         self._queue(records[:half], width)
         self._queue(records[half:], width)
+
+    def _reject_uncarried(self, records: list[Any], width: int) -> list[Any]:
+        """Return the records that can be encoded; move the others to ``rejected``."""
+        kept: list[Any] = []
+        for start in range(0, len(records), width):
+            record = records[start:start + width]
+            try:
+                self._pack((self.kind, self.src, record))
+            except Exception as exc:
+                self.rejected.append((record, exc))
+            else:
+                kept += record
+        return kept
 
     def _enqueue(self, data: bytes) -> None:
         if len(data) > self._limit:
@@ -156,8 +178,8 @@ class Reassembler:
     def __init__(self) -> None:
         self._parts: dict[int, list[bytes]] = {}
 
-    def add(self, src: int, index: int, count: int, chunk: bytes) -> Any:
-        """Add one fragment; return the decoded message when it is complete, else None."""
+    def add(self, src: int, index: int, count: int, chunk: bytes) -> Optional[bytes]:
+        """Add one fragment; return the encoded message when it is complete, else None."""
         if index == 0:
             self._parts[src] = []
         parts = self._parts.get(src)
@@ -168,4 +190,4 @@ class Reassembler:
         if index + 1 < count:
             return None
         del self._parts[src]
-        return unpack(b"".join(parts))
+        return b"".join(parts)

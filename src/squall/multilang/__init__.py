@@ -9,9 +9,10 @@ e.g. from the Storm launcher after it set ``sys.path``::
 
 or ``serve(WordCount, "json", stdin, stdout)`` over any binary streams.
 
-Threads: the main thread runs user code; a reader thread decodes stdin, answers
-heartbeats (so a slow ``process()`` is not killed) and routes task-id replies;
-every thread writes through one locked frame writer.
+Threads: the main thread runs user code; for a bolt, a reader thread decodes stdin,
+answers heartbeats (so a slow ``process()`` is not killed) and routes task-id replies;
+a spout reads its commands on the main thread (Storm sends the next one only after
+the spout's ``sync``). Every thread writes through one locked frame writer.
 """
 
 from squall.multilang._exit import (

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from squall.api import ERROR
 from squall.errors import ComponentCrashed
-from squall.multilang._io import FLUSH_FRAMES, FrameWriter, TaskIdWaiters
+from squall.multilang._io import FLUSH_FRAMES, FrameWriter, TaskIdSource
 from squall.protocol import DEFAULT_STREAM, Serializer
 
 # Storm level (0..4) -> logging level, for the optional log file.
@@ -33,7 +33,7 @@ class MultilangHost:
         self,
         serializer: Serializer,
         writer: FrameWriter,
-        waiters: TaskIdWaiters,
+        waiters: TaskIdSource,
         on_fatal: Callable[[BaseException], None],
         file_log: Optional[logging.Logger] = None,
     ) -> None:

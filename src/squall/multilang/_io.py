@@ -13,7 +13,7 @@ import os
 import threading
 from collections import deque
 from threading import get_ident
-from typing import Any, BinaryIO, Callable, Optional
+from typing import Any, BinaryIO, Callable, Optional, Protocol
 
 from squall.errors import PeerGoneError, ProtocolError
 from squall.protocol import HEARTBEAT_STREAM, Decoder, describe
@@ -111,6 +111,13 @@ class FrameWriter:
             self._sink(data)
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise PeerGoneError("Storm closed the component's stdout (broken pipe)") from exc
+
+
+class TaskIdSource(Protocol):
+    """Where an emit that asked for task ids gets them: ``TaskIdWaiters`` or a spout's input."""
+
+    def request(self, frame: bytes) -> list[int]:
+        """Write ``frame`` (an emit with need_task_ids true) and return its task-id reply."""
 
 
 class _Slot:

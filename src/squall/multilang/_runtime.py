@@ -10,6 +10,7 @@ from squall.errors import ComponentCrashed, ConfigError, PeerGoneError, Protocol
 from squall.multilang._host import MultilangHost
 from squall.multilang._io import READ_CHUNK, FrameWriter, Inbox, InputReader, TaskIdWaiters, byte_sink, byte_source
 from squall.multilang._logfile import log_file_path, open_log_file
+from squall.multilang._spout_input import SpoutInput
 from squall.multilang._stdio import LineRouter, protocol_stdio
 from squall.protocol import SYNC, Serializer, bad_bolt_message, check_handshake, check_spout_command, serializer_for
 
@@ -42,7 +43,8 @@ def serve(
     and ``log`` were sent and the current tuple failed), ``ConfigError`` for a bad
     ``squall.*`` conf value. At most ``max_queued`` messages (conf
     ``squall.multilang.max_queued`` overrides it) are read ahead of user code. ``on_input_end`` is called on the reader
-    thread when input ends (EOF or garbage), even while user code still runs.
+    thread when input ends (EOF or garbage), even while user code still runs (a spout has no
+    reader thread: it reads its commands on the main thread, which calls ``on_input_end``).
 
     Example (what the Storm launcher does after fixing ``sys.path``)::
 
@@ -94,14 +96,16 @@ class _Runtime:
                 "expected Storm's TopologyContext JSON (taskid, componentid, task->component, ...)"
             ) from None
         self._name = context.component_id or self._name
-        host, inbox = self._start(decoder, conf, context, first[1:])
         comp: Optional[Component] = None
         try:
-            comp = self._prepare(host, conf, context)
             if self._is_bolt:
+                host, inbox = self._start(decoder, conf, context, first[1:])
+                comp = self._prepare(host, conf, context)
                 self._bolt_loop(comp, inbox, TupleFactory(context.source_fields), host)
             else:
-                self._spout_loop(comp, inbox, host)
+                host, commands = self._start_spout(decoder, conf, context, first[1:])
+                comp = self._prepare(host, conf, context)
+                self._spout_loop(comp, commands)
         except PeerGoneError:
             return
         finally:
@@ -163,6 +167,20 @@ class _Runtime:
         self._host = host
         return host, inbox
 
+    def _start_spout(
+        self, decoder: Any, conf: dict[str, Any], context: TopologyContext, rest: list[Any]
+    ) -> tuple[MultilangHost, SpoutInput]:
+        # A spout reads its commands on the main thread: Storm sends the next one only
+        # after our sync, so a reader thread would only add a hand-off per round trip.
+        path = self._log_file or log_file_path(conf, context.component_id, context.task_id)
+        file_log = open_log_file(path, conf, f"{context.component_id}.{context.task_id}") if path else None
+        commands = SpoutInput(self._read, decoder, self._writer, rest, self._on_input_end)
+        host = MultilangHost(self._ser, self._writer, commands, on_fatal=commands.abort, file_log=file_log)
+        if self._router is not None:
+            self._router.set_target(lambda line: host.log(line, INFO))
+        self._host = host
+        return host, commands
+
     def _prepare(self, host: MultilangHost, conf: dict[str, Any], context: TopologyContext) -> Component:
         try:
             comp = self._cls()
@@ -196,27 +214,27 @@ class _Runtime:
                 except Exception as exc:
                     self._user_error(comp, exc)
 
-    def _spout_loop(self, comp: Component, inbox: Inbox, host: MultilangHost) -> None:
+    def _spout_loop(self, comp: Component, commands: SpoutInput) -> None:
         sync = self._ser.encode(SYNC)
         send_now = self._writer.send_now
         callbacks: dict[str, Callable[..., None]] = {
-            "next": comp.next_tuple,  # type: ignore[attr-defined]
+            "next": comp._squall_next_tuple,  # type: ignore[attr-defined]
             "ack": comp.ack,  # type: ignore[attr-defined]
             "fail": comp.fail,  # type: ignore[attr-defined]
             "activate": comp.activate,  # type: ignore[attr-defined]
             "deactivate": comp.deactivate,  # type: ignore[attr-defined]
         }
+        next_command = commands.next_command
         while True:
-            for msg in inbox.get():
-                command, tup_id = check_spout_command(msg)
-                try:
-                    if command == "ack" or command == "fail":
-                        callbacks[command](tup_id)
-                    else:
-                        callbacks[command]()
-                except Exception as exc:
-                    self._user_error(comp, exc)
-                send_now(sync)
+            command, tup_id = check_spout_command(next_command())
+            try:
+                if command == "ack" or command == "fail":
+                    callbacks[command](tup_id)
+                else:
+                    callbacks[command]()
+            except Exception as exc:
+                self._user_error(comp, exc)
+            send_now(sync)
 
     def _close(self, comp: Optional[Component]) -> None:
         close = getattr(comp, "_squall_close", None)

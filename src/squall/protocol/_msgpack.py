@@ -10,6 +10,23 @@ from squall.errors import ProtocolError
 from squall.protocol._serializer import Decoder, FrameEncoder, Serializer
 
 _MAX_BUFFER = 512 * 1024 * 1024
+#: msgpack extension type of integers beyond 64 bits (two's complement, big-endian, minimal
+#: length): the Java serializer (java/msgpack-serializer) reads and writes the same.
+BIG_INTEGER_EXT = 1
+
+
+def _pack_default(obj: Any) -> Any:
+    """Pack what msgpack cannot natively: integers beyond 64 bits as extension type 1."""
+    if isinstance(obj, int):
+        size = (obj if obj >= 0 else ~obj).bit_length() // 8 + 1
+        return msgpack.ExtType(BIG_INTEGER_EXT, obj.to_bytes(size, "big", signed=True))
+    raise TypeError(f"cannot serialize {type(obj).__name__!r} object")
+
+
+def _unpack_ext(code: int, data: bytes) -> Any:
+    if code == BIG_INTEGER_EXT and data:
+        return int.from_bytes(data, "big", signed=True)
+    raise ValueError(f"msgpack extension type {code} is not supported (only {BIG_INTEGER_EXT}: big integers)")
 
 
 class MsgpackDecoder(Decoder):
@@ -22,7 +39,8 @@ class MsgpackDecoder(Decoder):
     __slots__ = ("_unpacker", "_fed")
 
     def __init__(self) -> None:
-        self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=_MAX_BUFFER, strict_map_key=False)
+        self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=_MAX_BUFFER, strict_map_key=False,
+                                         ext_hook=_unpack_ext)
         self._fed = 0
 
     def feed(self, data: bytes) -> list[Any]:
@@ -55,7 +73,7 @@ class MsgpackFrameEncoder(FrameEncoder):
     """
 
     def __init__(self) -> None:
-        self._pack = pack = msgpack.Packer(use_bin_type=True).pack
+        self._pack = pack = msgpack.Packer(use_bin_type=True, default=_pack_default).pack
         super().__init__(pack)
 
     def anchored_emit(self, values: Any, anchors: Any) -> bytes:
@@ -87,8 +105,10 @@ class MsgpackSerializer(Serializer):
         >>> MsgpackSerializer().decode_all(b'\\x92\\x03\\x04')
         [[3, 4]]
 
-    Storm itself ships only JSON: using msgpack on Storm needs a Java
-    ``ISerializer`` speaking this framing (``topology.multilang.serializer``).
+    Integers beyond 64 bits travel as extension type 1 (two's complement, big-endian).
+    Storm itself ships only JSON: on Storm the Java half is squall's
+    ``squall.storm.MsgpackSerializer`` (``topology.multilang.serializer``), which
+    ``squall submit`` puts into the topology jar.
     """
 
     name = "msgpack"
@@ -96,7 +116,7 @@ class MsgpackSerializer(Serializer):
 
     def encode(self, message: Any) -> bytes:
         """Return one frame: the msgpack encoding of ``message``."""
-        return msgpack.packb(message, use_bin_type=True)
+        return msgpack.packb(message, use_bin_type=True, default=_pack_default)
 
     def encoder(self) -> MsgpackFrameEncoder:
         """Return a fast frame encoder for one thread."""

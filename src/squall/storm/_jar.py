@@ -9,6 +9,8 @@ Layout of the jar (Storm unzips ``resources/`` as each Python process's cwd)::
     resources/squall/...                squall itself (the multi-lang runtime)
     resources/<project files>           the user's code and data
     resources/_vendor/...               dependency wheels, unpacked (unless skipped)
+    squall/storm/*.class                msgpack topologies only: the Java serializer
+                                        (at the root, so it is on the worker classpath)
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def build_jar_report(
     vendored: dict[str, tuple[str, list[Path]]] = {}  # family -> (dir under resources/, wheels)
     if vendor:
         check_worker_python(python, version)
-        reqs = runtime_requirements(version) + (
+        reqs = runtime_requirements(model, version) + (
             requirements if requirements is not None else project_requirements(root))
         vendored = _fetch_families(reqs, platform, version, wheel_cache, say)
     wheels = [w for _, found in vendored.values() for w in found]
@@ -143,6 +145,8 @@ def build_jar_report(
             _write(jar, "META-INF/MANIFEST.MF",
                    f"Manifest-Version: 1.0\r\nCreated-By: squall {__version__}\r\n\r\n")
             _write_launchers(jar, model, manifest, report)
+            if serializer == "msgpack":
+                _write_java_serializer(jar)
             _write_squall(jar)
             _write_project(jar, root, frozenset({out, tmp}), report, say)
             for vendor_dir, found in vendored.values():
@@ -218,6 +222,13 @@ def _write_launchers(jar: zipfile.ZipFile, model: TopologyModel, manifest: dict[
     for name, entry in manifest["components"].items():
         _write(jar, RESOURCES + entry["script"], _launcher.launch_script(model.name, name))
         report.scripts[name] = entry["script"]
+
+
+def _write_java_serializer(jar: zipfile.ZipFile) -> None:
+    from squall.storm._serializer_jar import serializer_classes
+
+    for name, data in serializer_classes():
+        _write(jar, name, data)
 
 
 def _write_squall(jar: zipfile.ZipFile) -> None:

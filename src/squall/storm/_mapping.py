@@ -18,6 +18,8 @@ from squall.topology import ComponentModel, InputModel, TopologyModel
 
 PARTIAL_KEY_CLASS = "org.apache.storm.grouping.PartialKeyGrouping"
 JSON_SERIALIZER_CLASS = "org.apache.storm.multilang.JsonSerializer"
+# squall's msgpack ISerializer (java/msgpack-serializer), packed into msgpack topologies' jars.
+MSGPACK_SERIALIZER_CLASS = "squall.storm.MsgpackSerializer"
 SERIALIZER_KEY = "topology.multilang.serializer"
 
 # The classes Storm's multi-lang JSON reader turns nested lists/dicts into: tuples holding
@@ -56,8 +58,10 @@ def topology_conf(
     """Return the topology conf by precedence: CLI > Topology.config > env > defaults.
 
     ``options``, ``workers`` and ``ackers`` are the CLI's (``-o``, ``-w``, ``-a``).
-    With ``serializer="msgpack"`` the conf must name a Java ``ISerializer`` in
-    ``topology.multilang.serializer``: Storm ships only a JSON one.
+    ``serializer`` is the environment's; the conf's ``topology.multilang.serializer``
+    overrides it (squall's msgpack class, or Storm's JSON one as the fallback), and
+    ``msgpack`` sets it to squall's class unless the conf names another Java
+    ``ISerializer``: :func:`conf_serializer` then tells what the components speak.
 
     >>> topology_conf(Demo.model, workers=2)["topology.workers"]   # doctest: +SKIP
     2
@@ -70,7 +74,7 @@ def topology_conf(
         conf["topology.workers"] = workers
     if ackers is not None:
         conf["topology.acker.executors"] = ackers
-    _check_serializer(conf, serializer)
+    _apply_serializer(conf, serializer)
     conf[KRYO_REGISTER_KEY] = _with_json_classes(conf.get(KRYO_REGISTER_KEY))
     _check_json(conf, "topology conf")
     return conf
@@ -89,19 +93,28 @@ def _with_json_classes(register: Any) -> list[Any]:
     return entries + [c for c in JSON_VALUE_CLASSES if c not in named]
 
 
-def _check_serializer(conf: Mapping[str, Any], serializer: str) -> None:
+def _apply_serializer(conf: dict[str, Any], serializer: str) -> None:
     java = conf.get(SERIALIZER_KEY)
-    if serializer == "msgpack" and (java is None or java == JSON_SERIALIZER_CLASS):
-        raise ConfigError(
-            "serializer 'msgpack' on Storm needs a Java multi-lang serializer on the worker "
-            f"classpath (Storm ships only JSON): set {SERIALIZER_KEY} to your ISerializer class, "
-            "or use serializer = \"json\" for Storm environments"
-        )
-    if serializer == "json" and java not in (None, JSON_SERIALIZER_CLASS):
+    if java in (None, JSON_SERIALIZER_CLASS, MSGPACK_SERIALIZER_CLASS):
+        if java is None and serializer == "msgpack":
+            conf[SERIALIZER_KEY] = MSGPACK_SERIALIZER_CLASS
+        return
+    if serializer == "json":
         raise ConfigError(
             f"{SERIALIZER_KEY} = {java!r} but the components speak JSON; set the environment's "
             "serializer to \"msgpack\" or drop that option"
         )
+
+
+def conf_serializer(conf: Mapping[str, Any]) -> str:
+    """Return the framing the components speak under ``conf`` (from :func:`topology_conf`).
+
+    >>> conf_serializer({"topology.multilang.serializer": "squall.storm.MsgpackSerializer"})
+    'msgpack'
+    >>> conf_serializer({})
+    'json'
+    """
+    return "json" if conf.get(SERIALIZER_KEY) in (None, JSON_SERIALIZER_CLASS) else "msgpack"
 
 
 def _check_json(conf: Mapping[str, Any], what: str) -> None:
@@ -165,15 +178,18 @@ def thrift_grouping(model: TopologyModel, comp: ComponentModel, inp: InputModel)
     return types.Grouping(**{kind: types.NullStruct()})
 
 
-def check_storm_support(model: TopologyModel, storm_version: str | None = None) -> None:
+def check_storm_support(model: TopologyModel, storm_version: str | None = None,
+                        serializer: str = "json") -> None:
     """Raise TopologyError for what Storm cannot run from multi-lang components.
 
     ``partial_key`` maps to Storm's ``PartialKeyGrouping()``, which can only be built
     from Python without arguments and then keys on the stream's first field. Direct
-    streams cannot work on Storm >= 2.6 (``storm_version``, None: unknown, assumed
-    recent): its JSON multi-lang reader crashes the worker on every direct emit.
+    streams cannot work with the JSON ``serializer`` on Storm >= 2.6 (``storm_version``,
+    None: unknown, assumed recent): its JSON multi-lang reader crashes the worker on every
+    direct emit. squall's msgpack serializer reads the task as Storm expects.
     """
-    if storm_version is None or _version_tuple(storm_version) >= DIRECT_EMIT_BROKEN_SINCE:
+    if serializer == "json" and (
+            storm_version is None or _version_tuple(storm_version) >= DIRECT_EMIT_BROKEN_SINCE):
         for comp in model.components.values():
             for stream in comp.streams.values():
                 if stream.direct:
@@ -181,7 +197,7 @@ def check_storm_support(model: TopologyModel, storm_version: str | None = None) 
                         f"component {comp.name!r} stream {stream.name!r} is direct, which Storm "
                         f"{storm_version or '>= 2.6'} cannot run from Python: its multi-lang JSON "
                         "reader crashes the worker on direct emits (ClassCastException Integer -> "
-                        "Long); route with Grouping.fields on a key field instead"
+                        "Long); use serializer = \"msgpack\", or route with Grouping.fields on a key field"
                     )
     for comp in model.components.values():
         for inp in comp.inputs:

@@ -68,6 +68,8 @@ class TopologyStats:
     status: str
     uptime_secs: int
     components: dict[str, ComponentStats]
+    # per executor, keyed by its first task id: the same figures, summed over fewer executors
+    executors: dict[int, ComponentStats] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[ErrorReport]:
@@ -89,9 +91,13 @@ def stats(name: str, env: StormEnv, component: str | None = None,
     topo = require_topology(env, name)
     info = _topology_info(env, topo.id)
     components: dict[str, ComponentStats] = {}
+    executors: dict[int, ComponentStats] = {}
     for ex in info.executors or []:
         comp = components.setdefault(ex.component_id, ComponentStats(ex.component_id, "system"))
         _add_executor(comp, ex)
+        one = executors[ex.executor_info.task_start] = ComponentStats(ex.component_id, "system")
+        _add_executor(one, ex)
+        _finish(one)
     for comp_name, errors in (info.errors or {}).items():
         comp = components.setdefault(comp_name, ComponentStats(comp_name, "system"))
         comp.errors = sorted(
@@ -108,7 +114,8 @@ def stats(name: str, env: StormEnv, component: str | None = None,
         components = {component: components[component]}
     elif not include_system:
         components = {n: c for n, c in components.items() if not n.startswith("__")}
-    return TopologyStats(info.name, info.id, info.status, info.uptime_secs, components)
+    executors = {task: e for task, e in sorted(executors.items()) if e.name in components}
+    return TopologyStats(info.name, info.id, info.status, info.uptime_secs, components, executors)
 
 
 def _topology_info(env: StormEnv, topology_id: str) -> Any:

@@ -15,7 +15,7 @@ from squall.storm._control import _poll, find_topology, kill, nimbus, wait_until
 from squall.storm._env import StormEnv
 from squall.storm._jar import build_jar_report
 from squall.storm._logs import worker_logs
-from squall.storm._mapping import check_storm_support, storm_topology, topology_conf
+from squall.storm._mapping import check_storm_support, conf_serializer, storm_topology, topology_conf
 from squall.storm._vendor import DEFAULT_PLATFORM
 from squall.storm.nimbus import TopologyAlreadyRunning
 from squall.topology import TopologyModel
@@ -71,7 +71,8 @@ def submit(
     _check_name(name)
     conf = topology_conf(model, env_options=env.options, options=options, workers=workers,
                          ackers=ackers, serializer=env.serializer)
-    check_storm_support(model, storm_version(env))
+    serializer = conf_serializer(conf)
+    check_storm_support(model, storm_version(env), serializer)
     running = find_topology(env, name)
     if running is not None and not force:
         raise TopologyAlreadyRunning(
@@ -81,7 +82,7 @@ def submit(
     with tempfile.TemporaryDirectory(prefix="squall-jar-") as tmp:
         say(f"packaging {model.name} from {root}")
         report = build_jar_report(
-            model, root, Path(tmp) / f"{name}.jar", serializer=env.serializer,
+            model, root, Path(tmp) / f"{name}.jar", serializer=serializer,
             python=env.worker_python, vendor=env.vendors, python_version=env.python_version,
             platform=env.platform or DEFAULT_PLATFORM, progress=say)
         topology = storm_topology(model, env.worker_python, report.scripts)

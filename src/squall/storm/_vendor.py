@@ -23,8 +23,12 @@ from importlib import metadata
 from pathlib import Path
 
 from squall.errors import PackagingError
+from squall.topology import TopologyModel
 
-# glibc >= 2.28 (RHEL 8, Debian 10, Ubuntu 20.04 and later), x86_64: numpy >= 2.3 has wheels
+# The workers' platform tags when the env names none. glibc 2.28 (Debian 10, RHEL 8) is
+# older than any OS that runs Storm 2.8's Java 17; newer wheels (confluent-kafka >= 2.5,
+# numpy >= 2.3) are no longer built for manylinux2014. A manylinux_2_28 tag also admits
+# the older levels (manylinux2014 and below), see expand_platform.
 DEFAULT_PLATFORM = "manylinux_2_28_x86_64"
 _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_(\w+)$")
 _MUSLLINUX = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
@@ -106,19 +110,27 @@ def platform_families(tags: Sequence[str]) -> dict[str, str]:
     return {family: ",".join(found) for family, found in groups.items()}
 
 
-def runtime_requirements(python_version: str | None = None) -> list[str]:
-    """Return squall's worker-side dependencies.
+def runtime_requirements(model: TopologyModel | None = None,
+                         python_version: str | None = None) -> list[str]:
+    """Return squall's worker-side dependencies, and those ``model``'s components declare.
 
-    For workers on this interpreter's Python version (the default), pinned to the
-    versions installed here (what the client tested); for another version, squall's
-    own lower bounds, left to the resolver (the local versions may have no wheels
-    for it).
+    With ``model``, the distributions its components declare in ``worker_requirements``
+    (e.g. confluent-kafka for the Kafka connectors) are added. For workers on this
+    interpreter's Python version (the default), all are pinned to the versions
+    installed here (what the client tested); for another version, squall's own lower
+    bounds and the bare names, left to the resolver (the local versions may have no
+    wheels for it).
     """
+    wanted = list(RUNTIME_DISTRIBUTIONS)
+    for spec in (model.components.values() if model is not None else ()):
+        for dist in getattr(spec.component_class, "worker_requirements", ()):
+            if dist not in wanted:
+                wanted.append(dist)
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     if python_version is not None and python_version != here:
-        return list(RUNTIME_FLOORS)
+        return list(RUNTIME_FLOORS) + wanted[len(RUNTIME_DISTRIBUTIONS):]
     pins = []
-    for dist in RUNTIME_DISTRIBUTIONS:
+    for dist in wanted:
         try:
             pins.append(f"{dist}=={metadata.version(dist)}")
         except metadata.PackageNotFoundError:

@@ -298,6 +298,11 @@ class NimbusClient:
             conf: dict[str, Any] = json.loads(client.getTopologyConf(topology_id))
             return conf
 
+    def user_topology(self, topology_id: str) -> Any:
+        """Return the ``StormTopology`` as submitted (components, streams, groupings)."""
+        with self._call(topology_id) as client:
+            return client.getUserTopology(topology_id)
+
     def is_name_allowed(self, name: str) -> bool:
         """Return whether Nimbus would accept ``name`` as a new topology's name."""
         with self._call(name) as client:

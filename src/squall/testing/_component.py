@@ -84,6 +84,8 @@ class _Harness:
         self.component = instance
         self.host = RecordingHost()
         self.context = context or _context_for(instance, component_id, task_id, sources or {})
+        self.host.component = self.context.component_id
+        self.host.output_fields = self.context.output_fields
         self.conf: Mapping[str, Any] = dict(conf or {})
         self.stopped_by: Optional[BaseException] = None
         self._ids = itertools.count(1)
@@ -305,13 +307,18 @@ class SpoutHarness(_Harness):
         self._completed: set[Any] = set()
 
     def next_tuple(self, times: int = 1) -> CallResult:
-        """Call ``next_tuple`` ``times`` times; return everything those calls did."""
+        """Call ``next_tuple`` ``times`` times; return everything those calls did.
+
+        As on every host, a ``ReliableSpout`` emits its queued replays first.
+        """
         start = self.host.mark()
         errors: list[BaseException] = []
         for _ in range(times):
-            result = self._call(self.component.next_tuple)
+            result = self._call(self.component._squall_next_tuple)
             if result.error is not None:
                 errors.append(result.error)
+            for emission in result.emissions:
+                self._completed.discard(emission.tup_id)  # a replay is pending again
         return self._since(start, errors[0] if errors else None, None)
 
     def ack(self, tup_id: Any) -> CallResult:

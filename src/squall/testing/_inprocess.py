@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory
-from squall.errors import ComponentCrashed
+from squall.engine._carry import check_carried
+from squall.errors import ComponentCrashed, TopologyError
 from squall.testing._recording import LogEntry
 from squall.testing._result import TopologyResult, declared_streams
 from squall.testing._routing import Router
@@ -173,7 +174,7 @@ class InProcessRunner:
         self.start()
         before = self._emits
         for task in self._spout_tasks():
-            self._invoke(task, task.instance.next_tuple)  # type: ignore[attr-defined]
+            self._invoke(task, task.instance._squall_next_tuple)  # type: ignore[attr-defined]
         emitted = self._emits != before
         self.drain(deadline)
         return emitted
@@ -228,6 +229,14 @@ class InProcessRunner:
         elif not task.model.is_spout:
             roots = frozenset(r for a in anchors if a in self._open for r in self._open[a].roots)
             roots = frozenset(r for r in roots if r in self._roots)
+        try:  # as the embedded engine does: values travel through its codec
+            values = check_carried(name, stream, task.context.output_fields.get(stream, ()), values)
+        except TopologyError as exc:  # the engine fails that tree alone and reports why
+            self.result.errors.setdefault(name, []).append(str(exc))
+            self.result.logs.setdefault(name, []).append(LogEntry(ERROR, str(exc)))
+            for r in roots:
+                self._complete(r, "fail")
+            return [t for _, t in targets]
         for _consumer, target in targets:
             delivery = next(self._ids)
             for r in roots:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from squall.engine._carry import check_carried
 
 EmitHook = Callable[[str, list[Any], Sequence[Any], Any, Optional[int], bool], Optional[list[int]]]
 
@@ -35,6 +37,9 @@ class RecordingHost:
     Implements :class:`squall.api.ComponentHost`; safe to call from any thread.
     ``on_emit``, when given, is called for each emit and its return value is the
     task id list handed back to ``need_task_ids`` emits (default: ``[]``).
+    Every emit's values must survive the embedded engine's codec: one that cannot
+    raises ``TopologyError`` at ``emit()``, naming ``component``, the stream, the
+    field (from ``output_fields``) and the type.
 
     >>> host = RecordingHost()
     >>> host.ack(7); host.acked
@@ -42,6 +47,8 @@ class RecordingHost:
     """
 
     on_emit: Optional[EmitHook] = None
+    component: str = "component"
+    output_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
     emissions: list[Emission] = field(default_factory=list)
     acked: list[Any] = field(default_factory=list)
     failed: list[Any] = field(default_factory=list)
@@ -60,6 +67,7 @@ class RecordingHost:
         need_task_ids: bool,
     ) -> Optional[list[int]]:
         """Record one emit; return the receiving task ids when ``need_task_ids``."""
+        check_carried(self.component, stream, self.output_fields.get(stream, ()), values)
         with self._lock:
             self.emissions.append(Emission(stream, tuple(values), tuple(anchors), tup_id, direct_task))
             task_ids = None

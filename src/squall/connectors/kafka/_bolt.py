@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, ClassVar, Mapping, Optional
+import threading
+from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 from squall.api import Bolt, TopologyContext, Tuple
 from squall.connectors.kafka import _settings
-from squall.connectors.kafka._client import confluent_kafka, describe, reach
+from squall.connectors.kafka._client import Problems, confluent_kafka, describe, reach
 from squall.connectors.kafka._record import encode
 from squall.errors import ConnectorError, TopologyError
 
-_WARN_EVERY_SECS = 10.0
 _QUEUE_FULL_WAIT_SECS = 0.05
+_REPORTS_WAIT_SECS = 0.1  # how long the delivery thread blocks per poll (it wakes on a report)
 
 
 class KafkaBolt(Bolt):
@@ -34,11 +34,13 @@ class KafkaBolt(Bolt):
     Guarantee: the input is acked only when the broker acknowledged the record (the
     producer is idempotent and waits for all in-sync replicas), and failed on a delivery
     error (so its spout replays it). A tuple whose values cannot be encoded is failed and
-    reported; the others go on. Stopping the task flushes the producer, so a clean stop
-    loses nothing. ``spec()`` sets a 1 s tick so confirmations are handled while input
-    is idle. ``producer_config`` adds librdkafka producer settings.
+    reported; the others go on. Delivery reports are handled by a thread of the task as
+    they arrive, so acks never wait for more input. Stopping the task flushes the
+    producer, so a clean stop loses nothing. ``producer_config`` adds librdkafka
+    producer settings.
     """
 
+    worker_requirements: ClassVar[tuple[str, ...]] = ("confluent-kafka",)
     outputs: ClassVar[list[Any]] = []
     auto_ack: ClassVar[bool] = False
     brokers: ClassVar[Optional[Any]] = None
@@ -58,34 +60,22 @@ class KafkaBolt(Bolt):
 
     @classmethod
     def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
-        """Wire the bolt like ``Bolt.spec``, with a 1 s tick frequency by default."""
+        """Wire the bolt like ``Bolt.spec``; fails unless a topic is set somewhere."""
         keys = {_settings.CONF_PREFIX + "topic", _settings.CONF_PREFIX + "topic_field"}
         if not (cls.topic or cls.topic_field or keys & set(config or {})
                 or cls.to_record is not KafkaBolt.to_record):
             raise TopologyError(f"{cls.__name__}: set `topic = \"...\"` or `topic_field = \"...\"` on the class")
-        merged = {"topology.tick.tuple.freq.secs": 1}
-        merged.update(config or {})
-        return super().spec(name=name, inputs=inputs, par=par, config=merged)
+        return super().spec(name=name, inputs=inputs, par=par, config=config)
 
     # -- user hook ---------------------------------------------------------------------
 
     def to_record(self, tup: Tuple) -> tuple[str, Optional[bytes], Optional[bytes]]:
         """Return ``(topic, key, value)`` for ``tup``; raise to fail the tuple as unwritable."""
-        values = tup.values
-        fields: tuple[str, ...] = getattr(values, "_fields", ())
-        settings = self._kafka.settings
-        topic = settings["topic"] or _field(values, fields, settings["topic_field"], tup)
-        key_field, value_field = settings["key_field"], settings["value_field"]
-        key = encode(_field(values, fields, key_field, tup)) if key_field else None
-        if value_field:
-            return topic, key, encode(_field(values, fields, value_field, tup))
-        skip = {settings["topic_field"], key_field}
-        rest = {f: v for f, v in zip(fields, values) if f not in skip} if fields else None
-        if rest is None:  # fields unknown: the values themselves
-            return topic, key, encode(values[0] if len(values) == 1 else list(values))
-        if len(rest) == 1:
-            return topic, key, encode(next(iter(rest.values())))
-        return topic, key, encode(rest)
+        writer = self._kafka
+        layout = writer.layouts.get((tup.component, tup.stream))
+        if layout is None:
+            layout = writer.layouts[(tup.component, tup.stream)] = writer.layout(tup)
+        return layout(tup.values)
 
     # -- host callbacks ----------------------------------------------------------------
 
@@ -96,10 +86,6 @@ class KafkaBolt(Bolt):
     def process(self, tup: Tuple) -> None:
         """Hand the record to the producer; the input is acked from its delivery report."""
         self._kafka.write(tup)
-
-    def process_tick(self, tup: Tuple) -> None:
-        """Handle delivery reports while input is idle."""
-        self._kafka.producer.poll(0)
 
     def _squall_close(self) -> None:
         """Wait for every record still in flight (hosts call this when the task stops)."""
@@ -114,26 +100,45 @@ class _Writer:
     def __init__(self, bolt: KafkaBolt, conf: Mapping[str, Any], context: TopologyContext) -> None:
         self.bolt = bolt
         self.name = context.component_id
+        self.problems = Problems(self.name, bolt.log)
         self.settings = _settings.resolve(bolt, _settings.BOLT_SETTINGS, conf)
         if self.settings["topic"] and self.settings["topic_field"]:
             raise ConnectorError(f"{self.name}: set topic or topic_field, not both")
+        if not (self.settings["topic"] or self.settings["topic_field"]) and type(bolt).to_record is KafkaBolt.to_record:
+            raise ConnectorError(f"{self.name}: no topic to write to; set topic or topic_field")
         self.brokers = _settings.brokers(bolt, conf)
         self.module = confluent_kafka()
-        self.warned: dict[str, float] = {}
         self.producer = self.module.Producer({
             "bootstrap.servers": self.brokers,
             "enable.idempotence": True,  # acks=all, no duplicates from the client's own retries
             "linger.ms": 5,
             "client.id": f"squall.{self.name}.{context.task_id}",
-            "error_cb": self._on_error,
+            "error_cb": self.problems.on_client_error,
             "logger": bolt.logger,
             **self.settings["producer_config"],
         })
         topic = self.settings["topic"]
         reach(self.producer, self.brokers, self.name, self.settings["connect_timeout_secs"],
               (topic,) if topic else ())
+        self.layouts: dict[tuple[str, str], Any] = {}  # (source, stream) -> values-to-record function
+        self.failure: Optional[BaseException] = None  # raised by the delivery thread
+        self.stopping = threading.Event()
+        self.reports = threading.Thread(target=self._serve_reports, name=f"squall-kafka-{self.name}", daemon=True)
+        self.reports.start()
+
+    def _serve_reports(self) -> None:
+        """Run delivery callbacks (acks and fails) as reports arrive, until the task stops."""
+        poll = self.producer.poll
+        while not self.stopping.is_set():
+            try:
+                poll(_REPORTS_WAIT_SECS)
+            except BaseException as exc:  # re-raised on the task's thread by the next write
+                self.failure = exc
+                return
 
     def write(self, tup: Tuple) -> None:
+        if self.failure is not None:
+            raise self.failure
         bolt = self.bolt
         try:
             topic, key, value = bolt.to_record(tup)
@@ -148,7 +153,7 @@ class _Writer:
             if err is None:
                 bolt.ack(tup_id)
             else:
-                self._warn("delivery", f"Kafka delivery to {topic!r} failed: {describe(err)}; "
+                self.problems.warn("delivery", f"Kafka delivery to {topic!r} failed: {describe(err)}; "
                                        "the tuple is failed and will be replayed")
                 bolt.fail(tup_id)
 
@@ -158,30 +163,47 @@ class _Writer:
                 produce(topic, value, key, on_delivery=delivered)
                 break
             except BufferError:  # the local queue is full: wait for deliveries (backpressure)
-                self.producer.poll(_QUEUE_FULL_WAIT_SECS)
-        self.producer.poll(0)
+                self.producer.flush(_QUEUE_FULL_WAIT_SECS)
 
-    def _on_error(self, error: Any) -> None:
-        if error.fatal():
-            raise ConnectorError(f"{self.name}: fatal Kafka producer error: {describe(error)}")
-        self._warn(str(error.code()), f"Kafka producer error: {describe(error)} (retrying)")
+    def layout(self, tup: Tuple) -> Callable[[Sequence[Any]], tuple[str, Optional[bytes], Optional[bytes]]]:
+        """Return the function that turns values of ``tup``'s source stream into a record.
 
-    def _warn(self, kind: str, message: str) -> None:
-        now = time.monotonic()
-        if now - self.warned.get(kind, -_WARN_EVERY_SECS) >= _WARN_EVERY_SECS:
-            self.warned[kind] = now
-            self.bolt.log(f"{self.name}: {message}", "warn")
+        Built once per source stream (field positions resolved once); raises KeyError
+        naming a configured field the stream does not have.
+        """
+        fields: tuple[str, ...] = getattr(tup.values, "_fields", ())
+        settings = self.settings
+        topic, topic_field = settings["topic"], settings["topic_field"]
+        key_field, value_field = settings["key_field"], settings["value_field"]
+        topic_at = None if topic else _position(fields, topic_field, tup)
+        key_at = None if key_field is None else _position(fields, key_field, tup)
+        value_at = None if value_field is None else _position(fields, value_field, tup)
+        rest = [(f, i) for i, f in enumerate(fields) if f not in (topic_field, key_field)]
+
+        def record(values: Sequence[Any]) -> tuple[str, Optional[bytes], Optional[bytes]]:
+            key = None if key_at is None else encode(values[key_at])
+            if value_at is not None:
+                value = encode(values[value_at])
+            elif not fields:  # field names unknown: the values themselves
+                value = encode(values[0] if len(values) == 1 else list(values))
+            elif len(rest) == 1:
+                value = encode(values[rest[0][1]])
+            else:
+                value = encode({f: values[i] for f, i in rest})
+            return (topic if topic_at is None else values[topic_at]), key, value
+
+        return record
 
     def close(self) -> None:
+        self.stopping.set()
+        self.reports.join()
         left = self.producer.flush(self.settings["flush_timeout_secs"])
         if left:
             self.bolt.log(f"{self.name}: {left} Kafka record(s) still undelivered after "
                           f"{self.settings['flush_timeout_secs']:g}s; their tuples will be replayed", "error")
 
 
-def _field(values: Any, fields: tuple[str, ...], name: Optional[str], tup: Tuple) -> Any:
-    if name is None:
-        raise ConnectorError("no topic: set topic or topic_field")
+def _position(fields: tuple[str, ...], name: str, tup: Tuple) -> int:
     if name not in fields:
         raise KeyError(f"tuple from {tup.component!r} has no field {name!r} (fields: {', '.join(fields) or 'unnamed'})")
-    return values[fields.index(name)]
+    return fields.index(name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from types import ModuleType
+from typing import Any, Callable
 
 from squall.errors import ConnectorError
 
@@ -46,3 +48,31 @@ def reach(client: object, brokers: str, component: str, timeout: float, topics: 
                 f"{component}: Kafka topic {topic!r} does not exist on {brokers}; create it "
                 f"(`squall kafka topic create {topic} --partitions N`) or fix the topics setting"
             )
+
+
+class Problems:
+    """Report a connector's recoverable client problems, each kind at most every ``every`` seconds.
+
+    ``log(message, level)`` is the component's ``log``. ``on_client_error`` is the
+    librdkafka ``error_cb``: a fatal error raises ConnectorError (out of ``poll``/``consume``
+    on the task's thread), anything else is a throttled warning (the client retries).
+    """
+
+    def __init__(self, component: str, log: Callable[[str, str], None], every: float = 10.0) -> None:
+        self.component = component
+        self._log = log
+        self._every = every
+        self._last: dict[str, float] = {}
+
+    def warn(self, kind: str, message: str) -> None:
+        """Log ``message`` at warn level unless a ``kind`` warning was logged in the last ``every`` s."""
+        now = time.monotonic()
+        if now - self._last.get(kind, -self._every) >= self._every:
+            self._last[kind] = now
+            self._log(f"{self.component}: {message}", "warn")
+
+    def on_client_error(self, error: Any) -> None:
+        """Handle a librdkafka global error (its ``error_cb``)."""
+        if error.fatal():
+            raise ConnectorError(f"{self.component}: fatal Kafka client error: {describe(error)}")
+        self.warn(str(error.code()), f"Kafka client error: {describe(error)} (retrying)")

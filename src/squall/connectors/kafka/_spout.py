@@ -7,12 +7,11 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 from squall.api import Spout, TopologyContext
 from squall.connectors.kafka import _settings
-from squall.connectors.kafka._client import confluent_kafka, describe, reach
+from squall.connectors.kafka._client import Problems, confluent_kafka, describe, reach
 from squall.connectors.kafka._offsets import Backoff, OffsetBook, TopicPartition
 from squall.connectors.kafka._record import KafkaRecord, text
 from squall.errors import ConnectorError, TopologyError
 
-_WARN_EVERY_SECS = 10.0
 
 
 class KafkaSpout(Spout):
@@ -49,6 +48,7 @@ class KafkaSpout(Spout):
     ``consumer_config`` adds librdkafka consumer settings (security, timeouts...).
     """
 
+    worker_requirements: ClassVar[tuple[str, ...]] = ("confluent-kafka",)
     outputs: ClassVar[list[Any]] = ["topic", "partition", "offset", "key", "value"]
     brokers: ClassVar[Optional[Any]] = None
     topics: ClassVar[Sequence[str]] = ()
@@ -132,6 +132,7 @@ class _Reader:
     def __init__(self, spout: KafkaSpout, conf: Mapping[str, Any], context: TopologyContext) -> None:
         self.spout = spout
         self.name = context.component_id
+        self.problems = Problems(self.name, spout.log)
         settings = _settings.resolve(spout, _settings.SPOUT_SETTINGS, conf)
         if bool(settings["topics"]) == bool(settings["topic_pattern"]):
             raise ConnectorError(f"{self.name}: set exactly one of topics and topic_pattern")
@@ -141,7 +142,6 @@ class _Reader:
                                Backoff(settings["retry_backoff_secs"], settings["retry_backoff_max_secs"]))
         self.custom_values = type(spout).to_values is not KafkaSpout.to_values
         self.paused: set[TopicPartition] = set()
-        self.warned: dict[str, float] = {}
         self.dead_letters_to_retry: list[tuple[TopicPartition, int, str]] = []
         self.next_commit = time.monotonic() + settings["commit_interval_secs"]
         self.module = confluent_kafka()
@@ -159,7 +159,7 @@ class _Reader:
             "auto.offset.reset": settings["start"],
             "client.id": f"squall.{self.name}.{context.task_id}",
             "on_commit": self._on_commit,
-            "error_cb": self._on_error,
+            "error_cb": self.problems.on_client_error,
             "logger": spout.logger,
             **settings["consumer_config"],
         })
@@ -171,7 +171,7 @@ class _Reader:
                 self.producer = self.module.Producer({
                     "bootstrap.servers": self.brokers, "enable.idempotence": True,
                     "client.id": f"squall.{self.name}.{context.task_id}.dlq", "logger": spout.logger,
-                    "error_cb": self._on_error,
+                    "error_cb": self.problems.on_client_error,
                 })
                 reach(self.producer, self.brokers, self.name, settings["connect_timeout_secs"],
                       (settings["dead_letter_topic"],))
@@ -203,6 +203,7 @@ class _Reader:
         emit, track, spout = self.spout.emit, self.book.track, self.spout
         keep_raw = self.producer is not None
         cap = self.settings["max_uncommitted"]
+        touched: set[TopicPartition] = set()
         for message in messages:
             if message.error() is not None:
                 self._on_message_error(message.error())
@@ -223,6 +224,8 @@ class _Reader:
                 continue
             track(tp, offset, (values, message if keep_raw else None))
             emit(values, tup_id=(topic, partition, offset))
+            touched.add(tp)
+        for tp in touched:
             if self.book.uncommitted(tp) >= cap and tp not in self.paused:
                 self._pause(tp)
 
@@ -236,7 +239,8 @@ class _Reader:
     def _give_up(self, tp: TopicPartition, offset: int, reason: str) -> None:
         where = f"{tp[0]}[{tp[1]}]@{offset}"
         dead_letters = self.settings["dead_letter_topic"]
-        if self.producer is None:
+        if self.producer is None:  # skipped: counts as given up (a run that gave up on any fails)
+            self.spout._squall_given_up += 1
             self.spout.log(f"{self.name}: gave up on Kafka record {where}: {reason}; skipped "
                            "(set dead_letter_topic to keep such records)", "error")
             self.book.give_up_done(tp, offset)
@@ -254,7 +258,7 @@ class _Reader:
             if err is None:
                 self.book.give_up_done(tp, offset)
             else:  # the offset stays uncommitted; write it again on a later poll
-                self._warn("dead-letter", f"cannot write {tp[0]}[{tp[1]}]@{offset} to the dead-letter "
+                self.problems.warn("dead-letter", f"cannot write {tp[0]}[{tp[1]}]@{offset} to the dead-letter "
                                           f"topic: {describe(err)}; retrying")
                 self.dead_letters_to_retry.append((tp, offset, reason))
 
@@ -283,14 +287,14 @@ class _Reader:
         try:
             done = self.consumer.commit(offsets=partitions, asynchronous=not sync)
         except self.module.KafkaException as exc:
-            self._warn("commit", f"commit failed ({describe(exc)}); retrying at the next commit")
+            self.problems.warn("commit", f"commit failed ({describe(exc)}); retrying at the next commit")
             return
         if sync and done:
             self._on_commit(None, done)
 
     def _on_commit(self, err: Any, partitions: list[Any]) -> None:
         if err is not None:
-            self._warn("commit", f"commit failed ({describe(err)}); retrying at the next commit")
+            self.problems.warn("commit", f"commit failed ({describe(err)}); retrying at the next commit")
             return
         for part in partitions:
             if part.error is None and part.offset >= 0:
@@ -346,18 +350,7 @@ class _Reader:
             return
         if error.fatal() or code == self.module.KafkaError.UNKNOWN_TOPIC_OR_PART:
             raise ConnectorError(f"{self.name}: Kafka consumer error: {describe(error)}")
-        self._warn(str(code), f"Kafka consumer error: {describe(error)}")
-
-    def _on_error(self, error: Any) -> None:
-        if error.fatal():
-            raise ConnectorError(f"{self.name}: fatal Kafka client error: {describe(error)}")
-        self._warn(str(error.code()), f"Kafka client error: {describe(error)} (retrying)")
-
-    def _warn(self, kind: str, message: str) -> None:
-        now = time.monotonic()
-        if now - self.warned.get(kind, -_WARN_EVERY_SECS) >= _WARN_EVERY_SECS:
-            self.warned[kind] = now
-            self.spout.log(f"{self.name}: {message}", "warn")
+        self.problems.warn(str(code), f"Kafka consumer error: {describe(error)}")
 
     def close(self) -> None:
         try:
