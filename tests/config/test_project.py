@@ -91,8 +91,15 @@ def test_unknown_env(tmp_path):
     [
         ('[env.prod]\nnimbs = "h:1"\n',
          "[env.prod] unknown key 'nimbs' (known keys: nimbus, ui, python, workers, ackers, serializer, "
-         "options, par, log_dir, kafka)"),
-        ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env)"),
+         "options, par, log_dir, kafka, python_version, platforms, vendor)"),
+        ('[env.prod]\npython_version = "3"\n',
+         "[env.prod] python_version = '3' must be the workers' Python as \"3.MINOR\", e.g. python_version = \"3.12\""),
+        ('[env.prod]\nplatforms = ["manylinux_2_28_x86_64", "win_amd64"]\n',
+         "[env.prod] platforms: 'win_amd64' is not a Linux wheel platform tag; use tags such as "
+         "\"manylinux_2_28_x86_64\", \"manylinux2014_aarch64\" or \"musllinux_1_2_x86_64\""),
+        ('[env.prod]\nvendor = "yes"\n', "[env.prod] vendor must be true or false, got 'yes'"),
+        ('colour = 1\n', "unknown key 'colour' (known keys: default_env, topology, env, keep_runs)"),
+        ('keep_runs = -1\n', "keep_runs must be an integer >= 0, got -1"),
         ('[env.prod]\nnimbus = "h"\n',
          "[env.prod] nimbus = 'h' must be \"host:port\", e.g. \"nimbus.example.com:6627\""),
         ('[env.prod]\nnimbus = []\n',
@@ -183,3 +190,23 @@ def test_nimbus_seeds_list(tmp_path):
     assert target.seeds == (("nimbus-a", 6627), ("nimbus-b", 6628))
     one = EnvConfig("one", nimbus="h:1")
     assert one.nimbus_addresses == [("h", 1)] and storm_env(one).seeds == (("h", 1),)
+
+
+def test_worker_environment_keys_reach_the_storm_env(tmp_path):
+    from squall.config import storm_env
+
+    (tmp_path / "squall.toml").write_text(
+        '[env.prod]\nnimbus = "h:6627"\npython_version = "3.12"\nvendor = true\n'
+        'platforms = ["manylinux_2_28_x86_64", "musllinux_1_2_aarch64"]\n')
+    env = load_project(tmp_path).env("prod")
+    assert (env.python_version, env.platforms, env.vendor) == (
+        "3.12", ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64"), True)
+    target = storm_env(env)
+    assert target.python_version == "3.12" and target.vendors is True
+    assert target.platform == ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64")
+
+
+def test_keep_runs_defaults_to_20(tmp_path):
+    assert load_project(tmp_path).keep_runs == 20
+    (tmp_path / "squall.toml").write_text("keep_runs = 3\n")
+    assert load_project(tmp_path).keep_runs == 3

@@ -56,17 +56,26 @@ def test_zookeeper_listens_on_loopback_only(tmp_path: Path) -> None:
 
 def test_worker_log_lands_in_workers_artifacts_id_port() -> None:
     root = ET.fromstring(worker_log4j_xml())
-    files = [f.get("fileName") for f in root.iter("File")]
+    files = [f.get("fileName") for f in root.iter("RollingFile")]
     assert files == ["${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/"
                      "${sys:logfile.name}"]
+    _assert_rolls(root, "100 MB", "5")
     loggers = {lg.get("name") for lg in root.iter("Logger")}
     assert {"STDOUT", "STDERR"} <= loggers
 
 
 def test_daemon_log_is_named_by_logfile_name() -> None:
     root = ET.fromstring(cluster_log4j_xml())
-    assert [f.get("fileName") for f in root.iter("File")] == [
+    assert [f.get("fileName") for f in root.iter("RollingFile")] == [
         "${sys:storm.log.dir}/${sys:logfile.name}"]
+    _assert_rolls(root, "50 MB", "5")
+
+
+def _assert_rolls(root: ET.Element, size: str, keep: str) -> None:
+    [rolling] = root.iter("RollingFile")
+    assert rolling.get("filePattern") == rolling.get("fileName") + ".%i"
+    assert rolling.find("SizeBasedTriggeringPolicy").get("size") == size
+    assert rolling.find("DefaultRolloverStrategy").get("max") == keep
 
 
 def test_lib_pom_excludes_storm_clojure_and_adds_snappy() -> None:

@@ -44,3 +44,11 @@ def test_status_reports_every_daemon_running(storm_cluster: DevCluster) -> None:
     assert status.running
     assert set(status.daemons) == {"zookeeper", "nimbus", "supervisor"}
     assert status.watchdog_pid is not None
+
+
+def test_kill_of_an_unknown_name_lists_what_runs(storm_cluster: DevCluster) -> None:
+    from squall.storm._control import kill
+
+    with pytest.raises(TopologyNotRunning,
+                       match=r"^topology 'ghost' is not running on local \(running: .*\); see `squall list`$"):
+        kill("ghost", storm_cluster.storm_env(), wait_secs=0)

@@ -171,6 +171,53 @@ def test_excluded_file_patterns():
     assert not is_excluded_file("keys.py")
 
 
+def test_a_lock_file_wins_and_pip_compile_output_is_read(tmp_path):
+    (tmp_path / "requirements.txt").write_text("numpy\n")
+    (tmp_path / "requirements.lock").write_text(
+        "# pip-compile output\nnumpy==2.2.6 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n"
+        "    # via -r requirements.in\nsix==1.16.0 --hash=sha256:123\n")
+    assert project_requirements(tmp_path) == ["numpy==2.2.6", "six==1.16.0"]
+
+
+def test_platform_tags_expand_to_the_levels_a_worker_runs():
+    from squall.storm._vendor import VendorSpec, expand_platform, platform_families
+
+    assert expand_platform("manylinux_2_28_x86_64")[0] == "manylinux_2_28_x86_64"
+    assert "manylinux2014_x86_64" in expand_platform("manylinux_2_28_x86_64")
+    assert "manylinux_2_28_x86_64" not in expand_platform("manylinux2014_x86_64")
+    assert expand_platform("musllinux_1_2_aarch64") == [
+        "musllinux_1_2_aarch64", "musllinux_1_1_aarch64", "musllinux_1_0_aarch64"]
+    assert platform_families(["manylinux_2_28_x86_64", "musllinux_1_2_x86_64", "manylinux2014_x86_64"]) == {
+        "manylinux_x86_64": "manylinux_2_28_x86_64,manylinux2014_x86_64", "musllinux_x86_64": "musllinux_1_2_x86_64"}
+    assert VendorSpec((), platform="manylinux_2_17_x86_64,manylinux2014_x86_64").tags().count(
+        "manylinux2014_x86_64") == 1
+
+
+def test_runtime_requirements_are_pinned_only_for_this_python():
+    import sys
+
+    from squall.storm._vendor import RUNTIME_FLOORS, runtime_requirements
+
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert all("==" in r for r in runtime_requirements(python_version=here))
+    assert runtime_requirements(python_version="3.99") == list(RUNTIME_FLOORS)
+
+
+def test_a_local_worker_python_of_another_version_is_refused(project, tmp_path):
+    import sys
+
+    root, _, module = project
+    fake = tmp_path / "python9"
+    fake.write_text("#!/bin/sh\necho 3.99\n")
+    fake.chmod(0o755)
+    ours = f"{sys.version_info.major}.{sys.version_info.minor}"
+    with pytest.raises(PackagingError, match=(
+            rf"^the workers' python {fake} is Python 3.99 but the vendored wheels would be for Python "
+            rf"{ours}; set python_version = \"3.99\" in the env so they match it, or point python at a "
+            rf"Python {ours} interpreter$")):
+        build_jar(module.Demo.model, root, tmp_path / "t.jar", python=str(fake), vendor=True)
+
+
 def test_msgpack_jars_carry_the_java_serializer_at_the_root(project, tmp_path):
     root, _, module = project
     jar = build_jar(module.Demo.model, root, tmp_path / "m.jar", serializer="msgpack", vendor=False)

@@ -86,3 +86,47 @@ def test_launch_script_compiles_for_any_component_and_topology_name():
         source = launch_script(f"topo {name}", name)
         compile(source, "squall_launch_x.py", "exec")
         assert f"squall_launcher.main({name!r})" in source
+
+
+def _family() -> str:
+    import platform
+
+    libc = "manylinux" if platform.libc_ver()[0] == "glibc" else "musllinux"
+    return f"{libc}_{platform.machine().lower()}"
+
+
+def _set_vendor(resources: Path, vendors: dict[str, str]) -> None:
+    path = resources / "squall-manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["vendor"] = vendors
+    path.write_text(json.dumps(manifest))
+
+
+def test_vendored_packages_are_a_site_directory_whose_pth_files_work(tmp_path):
+    resources = _unpack(tmp_path)
+    vendor = resources / "_vendor" / _family()
+    (vendor / "lib_behind_pth").mkdir(parents=True)
+    (vendor / "lib_behind_pth" / "pthmod.py").write_text("WHERE = 'pth'\n")
+    (vendor / "extra.pth").write_text("lib_behind_pth\nimport os; os.environ['SQUALL_PTH_RAN'] = '1'\n")
+    _set_vendor(resources, {_family(): f"_vendor/{_family()}"})
+    probe = ("import json, os, sys, squall_launcher\n"
+             "squall_launcher.setup_path(json.load(open('squall-manifest.json')))\n"
+             "import pthmod\n"
+             "print(json.dumps([pthmod.WHERE, os.environ.get('SQUALL_PTH_RAN'), sys.path[:3]]))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=resources, env={"PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    where, ran, first = json.loads(out)
+    assert where == "pth" and ran == "1"
+    assert first == [str(resources), str(vendor), str(vendor / "lib_behind_pth")]
+
+
+def test_launcher_refuses_a_worker_of_a_platform_the_jar_has_no_wheels_for(tmp_path):
+    resources = _unpack(tmp_path)
+    _set_vendor(resources, {"musllinux_s390x": "_vendor/musllinux_s390x"})
+    proc = _start(resources, "squall_launch_upper.py")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.decode().strip() == (
+        f"squall launcher: the jar vendors wheels for musllinux_s390x but this worker is {_family()}; "
+        f"add a platform tag for it (e.g. {_family().replace('_', '_2_28_', 1) if _family().startswith('many') else _family()}) "
+        "to the environment's platforms")

@@ -16,6 +16,7 @@ import click
 from rich.live import Live
 
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
+from squall.cli._retention import prune_runs
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
 from squall.cli._ui import DashboardSettings, run_dashboard_options, serve_embedded
@@ -71,6 +72,7 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
     elif loaded.env.log_dir is not None:
         log_dir, where = loaded.env.log_dir, f"log_dir of [env.{loaded.env.name}] in {loaded.env.source}"
     else:
+        prune_runs(loaded.project.root / ".squall" / "runs", loaded.project.keep_runs)
         log_dir, where = _fresh_log_dir(loaded.project.root, loaded.model.name), "--log-dir"
     _run_embedded(loaded, seconds, until_idle, _make_log_dir(log_dir.resolve(), where), dashboard)
 
@@ -209,10 +211,26 @@ def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
     if env.log_dir:
         click.echo(f"Logs: {env.log_dir}/workers-artifacts/{submitted.id}")
     stop = threading.Event()
+    console, interactive, order = make_console(sys.stdout), is_interactive(sys.stdout), list(loaded.model.components)
     try:
         with _stop_on_signals(stop, lambda: click.echo("Stopping...", err=True)):
-            stop.wait(seconds)
+            with _progress_view(console, interactive, name, order) as on_progress:
+                result = need("squall.storm._live", "watch", "the Storm live view")(
+                    name, env, seconds, stop, on_progress)
     finally:
         click.echo(f"squall: killing {name}")
         kill(name, env, wait_secs=0, wait_gone=120.0)
+    _print_storm_summary(console, result, order, interactive)
     click.echo(f"Killed {name} on Storm.")
+
+
+def _print_storm_summary(console: Any, result: Any, order: list[str], interactive: bool) -> None:
+    table = summary_table(result, order, plain=not interactive)
+    table.caption = "latency: spouts complete (emit to ack) mean, bolts execute mean; from Nimbus"
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():
+        click.echo(line.rstrip())
+    for error in result.errors:
+        first = error.message.strip().splitlines()[0] if error.message.strip() else "(no message)"
+        click.echo(f"error in {error.component} ({error.host}:{error.port}): {first}", err=True)

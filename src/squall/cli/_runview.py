@@ -67,6 +67,8 @@ def _latency(comp: Any) -> str:
     if comp.kind == "spout":
         if not comp.complete_latency_ms:
             return "-"
+        if not comp.complete_p99_ms:  # no percentile known (Storm reports means only)
+            return f"{comp.complete_latency_ms:.1f}ms"
         return f"{comp.complete_latency_ms:.1f}/{comp.complete_p99_ms:.1f}ms"
     return _ms(comp.execute_latency_ms)
 

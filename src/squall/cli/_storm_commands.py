@@ -265,12 +265,14 @@ def jar(target: str | None, env_name: str | None, output: Path | None, list_only
         _list_jar(loaded.target.project_root)
         return
     env = StormEnv(name=loaded.env.name, python=loaded.env.python,
-                   serializer=loaded.env.serializer or "json")
+                   serializer=loaded.env.serializer or "json", vendor=loaded.env.vendor,
+                   python_version=loaded.env.python_version,
+                   platform=loaded.env.platforms or None)
     out = output or Path.cwd() / f"{loaded.model.name}.jar"
     report = build_jar_report(loaded.model, loaded.target.project_root, out,
                               serializer=env.serializer, python=env.worker_python,
                               vendor=env.vendors, platform=env.platform or DEFAULT_PLATFORM,
-                              progress=_say)
+                              python_version=env.python_version, progress=_say)
     click.echo(f"Wrote {report.path} ({report.path.stat().st_size / 1e6:.1f} MB: "
                f"{report.project_files} project files, {len(report.vendored)} wheels).")
 

@@ -66,6 +66,12 @@ def storm_env(env: EnvConfig, cluster_home: Path | None = None) -> "StormEnv":
         extra["python"] = env.python
     if env.serializer is not None:
         extra["serializer"] = env.serializer
+    if env.python_version is not None:
+        extra["python_version"] = env.python_version
+    if env.platforms:
+        extra["platform"] = env.platforms
+    if env.vendor is not None:
+        extra["vendor"] = env.vendor
     options = env.storm_options()
     if env.uses_dev_cluster:  # its workers log where the dev cluster says, whatever log_dir is
         from squall.devcluster import DevCluster

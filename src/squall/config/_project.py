@@ -7,10 +7,13 @@ Example ``squall.toml``::
 
     default_env = "prod"
     topology = "topologies/wordcount.py"
+    keep_runs = 20            # `squall run` log folders kept in .squall/runs/ (0: all)
 
     [env.prod]
     nimbus = "nimbus.example.com:6627"
     ui = "http://nimbus.example.com:8080"
+    python_version = "3.12"
+    platforms = ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64"]
     workers = 4
     ackers = 2
     serializer = "msgpack"
@@ -24,6 +27,7 @@ cluster started by ``squall cluster up``.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +52,14 @@ __all__ = [
 
 LOCAL_ENV = "local"
 SERIALIZERS = ("json", "msgpack")
-_TOP_KEYS = ("default_env", "topology", "env")
-_ENV_KEYS = ("nimbus", "ui", "python", "workers", "ackers", "serializer", "options", "par", "log_dir", "kafka")
+_TOP_KEYS = ("default_env", "topology", "env", "keep_runs")
+DEFAULT_KEEP_RUNS = 20  # `squall run` log folders kept in .squall/runs/
+_ENV_KEYS = ("nimbus", "ui", "python", "workers", "ackers", "serializer", "options", "par", "log_dir",
+             "kafka", "python_version", "platforms", "vendor")
 _KAFKA_KEY = "squall.kafka.brokers"  # the conf key KafkaSpout/KafkaBolt read (squall.connectors.kafka)
+_PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
+_PLATFORM_TAG = re.compile(r"^(manylinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|musllinux_\d+_\d+)_"
+                           r"(x86_64|aarch64|i686|ppc64le|s390x|armv7l|riscv64)$")
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,9 @@ class EnvConfig:
     """One ``[env.NAME]`` table: where and how to run on Storm.
 
     ``nimbus`` is ``"host:port"``; None means the local dev cluster (env ``local``) or
-    unset. ``nimbus = ["a:6627", "b:6627"]`` in the file (Storm's ``nimbus.seeds``)
+    unset. ``python_version`` and ``platforms`` describe the workers (the wheels
+    vendored into the jar are resolved for them, not for this machine); ``vendor``
+    forces vendoring on or off. ``nimbus = ["a:6627", "b:6627"]`` in the file (Storm's ``nimbus.seeds``)
     sets ``nimbus`` to the first and ``nimbus_seeds`` to all: clients find the leader. ``python`` is the interpreter on the workers (None: vendored deps and the
     workers' ``python3``). ``options`` is topology conf; ``par`` per-component parallelism.
     """
@@ -76,6 +87,9 @@ class EnvConfig:
     kafka: str | None = None  # "host:port[,host:port...]" of the Kafka connectors' brokers
     source: Path | None = None  # the file defining it; None for the implicit local env
     nimbus_seeds: tuple[str, ...] = ()  # every "host:port" when nimbus is a list
+    python_version: str | None = None  # the workers' Python ("3.12"): wheels are resolved for it
+    platforms: tuple[str, ...] = ()  # the workers' platform tags, e.g. manylinux_2_28_x86_64
+    vendor: bool | None = None  # vendor the dependencies (None: unless python is set)
 
     @property
     def uses_dev_cluster(self) -> bool:
@@ -118,6 +132,7 @@ class ProjectConfig:
     default_env: str = LOCAL_ENV
     topology: str | None = None
     envs: Mapping[str, EnvConfig] = field(default_factory=dict)
+    keep_runs: int = DEFAULT_KEEP_RUNS  # run log folders kept in .squall/runs/ (0: all)
 
     def env(self, name: str | None = None) -> EnvConfig:
         """Return env ``name`` (default: ``default_env``); ``local`` always exists.
@@ -182,8 +197,10 @@ def read_project_file(path: Path) -> ProjectConfig:
         known = ", ".join(sorted({*envs, LOCAL_ENV}))
         raise ConfigError(f"{label}: default_env = {default_env!r} is not defined (known: {known}); "
                           f"add an [env.{default_env}] table")
+    keep_runs = _opt_int(label, "", data, "keep_runs", minimum=0)
     return ProjectConfig(root=path.parent, path=path, default_env=default_env,
-                         topology=topology, envs=envs)
+                         topology=topology, envs=envs,
+                         keep_runs=DEFAULT_KEEP_RUNS if keep_runs is None else keep_runs)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -228,7 +245,40 @@ def _read_env(label: str, path: Path, name: str, table: Any) -> EnvConfig:
         kafka=kafka,
         source=path,
         nimbus_seeds=seeds if len(seeds) > 1 else (),
+        python_version=_read_python_version(label, where, table),
+        platforms=_read_platforms(label, where, table),
+        vendor=_opt_bool(label, where, table, "vendor"),
     )
+
+
+def _read_python_version(label: str, where: str, table: Mapping[str, Any]) -> str | None:
+    version = table.get("python_version")
+    if version is not None and (not isinstance(version, str) or not _PYTHON_VERSION.match(version)):
+        raise ConfigError(f"{label}: {where} python_version = {version!r} must be the workers' "
+                          "Python as \"3.MINOR\", e.g. python_version = \"3.12\"")
+    return version
+
+
+def _read_platforms(label: str, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+    value = table.get("platforms")
+    if value is None:
+        return ()
+    tags = [value] if isinstance(value, str) else value
+    if not isinstance(tags, list) or not tags:
+        tags = [value]
+    for tag in tags:
+        if not isinstance(tag, str) or not _PLATFORM_TAG.match(tag):
+            raise ConfigError(f"{label}: {where} platforms: {tag!r} is not a Linux wheel platform tag; "
+                              "use tags such as \"manylinux_2_28_x86_64\", \"manylinux2014_aarch64\" "
+                              "or \"musllinux_1_2_x86_64\"")
+    return tuple(tags)
+
+
+def _opt_bool(label: str, where: str, table: Mapping[str, Any], key: str) -> bool | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise ConfigError(f"{label}: {where} {key} must be true or false, got {value!r}")
+    return value
 
 
 def _read_seeds(label: str, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
@@ -270,7 +320,8 @@ def _opt_int(label: str, where: str, table: Mapping[str, Any], key: str, minimum
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{label}: {where} {key} must be an integer >= {minimum}, got {value!r}")
+        place = f"{where} " if where else ""
+        raise ConfigError(f"{label}: {place}{key} must be an integer >= {minimum}, got {value!r}")
     return value
 
 

@@ -136,14 +136,27 @@ def log4j_xml(comment: str, appender: str, levels: dict[str, str]) -> str:
 """
 
 
-def cluster_log4j_xml() -> str:
-    """Return the log4j2 config of the daemons: one file ``${storm.log.dir}/${logfile.name}``."""
-    appender = (
-        '    <File name="daemon" fileName="${sys:storm.log.dir}/${sys:logfile.name}" '
-        'append="true">\n'
+# Rolling: a file rolls to NAME.1 (NAME.2, ...) past this size; this many old files are kept.
+DAEMON_LOG_ROLL = ("50 MB", 5)
+WORKER_LOG_ROLL = ("100 MB", 5)
+
+
+def rolling_appender(name: str, path: str, roll: tuple[str, int]) -> str:
+    """Return a log4j2 RollingFile appender: ``path`` rolls past ``roll[0]``, keeping ``roll[1]``."""
+    size, keep = roll
+    return (
+        f'    <RollingFile name="{name}" fileName="{path}" filePattern="{path}.%i" append="true">\n'
         f'      <PatternLayout pattern="{LOG_PATTERN}"/>\n'
-        "    </File>\n"
+        f'      <SizeBasedTriggeringPolicy size="{size}"/>\n'
+        f'      <DefaultRolloverStrategy max="{keep}"/>\n'
+        "    </RollingFile>\n"
     )
+
+
+def cluster_log4j_xml() -> str:
+    """Return the log4j2 config of the daemons: ``${storm.log.dir}/${logfile.name}``, rolled."""
+    appender = rolling_appender("daemon", "${sys:storm.log.dir}/${sys:logfile.name}",
+                                DAEMON_LOG_ROLL)
     return log4j_xml("squall dev cluster: daemon logging (Nimbus, Supervisor, UI, ZooKeeper).",
                      appender, {"org.apache.storm.shade.org.apache.zookeeper": "warn",
                                 "org.apache.zookeeper": "warn"})
@@ -152,16 +165,13 @@ def cluster_log4j_xml() -> str:
 def worker_log4j_xml() -> str:
     """Return the log4j2 config of workers and their LogWriter.
 
-    Everything lands in ``${workers.artifacts}/<topology-id>/<port>/worker.log``: the
+    Everything lands in ``${workers.artifacts}/<topology-id>/<port>/worker.log`` (rolled
+    to ``worker.log.1``... past ``WORKER_LOG_ROLL``): the
     worker's own logging, the multi-lang subprocesses' ``log`` commands (logged by the
     shell components' loggers) and, through the LogWriter's STDOUT/STDERR loggers, whatever
     the worker JVM writes to its stdout and stderr.
     """
     path = "${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}"
-    appender = (
-        f'    <File name="worker" fileName="{path}" append="true">\n'
-        f'      <PatternLayout pattern="{LOG_PATTERN}"/>\n'
-        "    </File>\n"
-    )
+    appender = rolling_appender("worker", path, WORKER_LOG_ROLL)
     return log4j_xml("squall dev cluster: worker logging.", appender,
                      {"STDOUT": "info", "STDERR": "info"})

@@ -66,10 +66,15 @@ def kill(name: str, env: StormEnv, *, wait_secs: int | None = None,
          wait_gone: float | None = None) -> None:
     """Kill topology ``name``: deactivate, wait ``wait_secs`` (Storm's default: the message
     timeout), then remove it. With ``wait_gone`` (seconds), block until Nimbus no longer
-    lists it, or raise ClusterError.
+    lists it, or raise ClusterError. An unknown ``name`` raises TopologyNotRunning
+    listing the topologies that run.
     """
-    with nimbus(env) as client:
-        client.kill(name, wait_secs)
+    try:
+        with nimbus(env) as client:
+            client.kill(name, wait_secs)
+    except TopologyNotRunning:
+        require_topology(env, name)  # raises, listing what runs
+        raise
     if wait_gone is not None:
         wait_until_gone(name, env, wait_gone)
 

@@ -38,7 +38,7 @@ class StormEnv:
     log_dir: Path | None = None
     local: bool = False
     python_version: str | None = None
-    platform: str | None = None
+    platform: str | tuple[str, ...] | None = None  # the workers' wheel platform tag(s)
     timeout: float = 30.0
     nimbus_seeds: tuple[tuple[str, int], ...] = ()
 

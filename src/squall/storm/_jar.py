@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from squall.storm._vendor import (
     DEFAULT_PLATFORM,
     VendorSpec,
     fetch_wheels,
+    platform_families,
     project_requirements,
     runtime_requirements,
     wheel_members,
@@ -73,7 +75,7 @@ def build_jar(
     python: str | None = None,
     vendor: bool = True,
     python_version: str | None = None,
-    platform: str = DEFAULT_PLATFORM,
+    platform: str | Sequence[str] = DEFAULT_PLATFORM,
     requirements: list[str] | None = None,
     wheel_cache: Path | None = None,
     progress: Progress | None = None,
@@ -82,10 +84,13 @@ def build_jar(
 
     ``python`` is recorded as the interpreter the workers run (informational; the
     Thrift topology carries it). With ``vendor`` the dependencies (squall's runtime
-    deps plus ``requirements``, default: the project's requirements.txt or
-    pyproject dependencies) are vendored as wheels for ``platform`` and
-    ``python_version`` (default: this interpreter's). Writes ``out_path`` atomically
-    and returns it; raises PackagingError with the fix on any problem.
+    deps plus ``requirements``, default: the project's lock file, requirements.txt or
+    pyproject dependencies) are vendored as wheels for ``platform`` (one tag or several;
+    one ``_vendor/<family>/`` tree per libc/architecture family) and ``python_version``
+    (default: this interpreter's). A ``python`` that is an interpreter on this machine
+    (a local cluster) must be that version, else PackagingError before any download.
+    Writes ``out_path`` atomically and returns it; raises PackagingError with the fix
+    on any problem.
 
     >>> build_jar(WordCount.model, ".", "wordcount.jar", vendor=False)  # doctest: +SKIP
     PosixPath('wordcount.jar')
@@ -106,7 +111,7 @@ def build_jar_report(
     python: str | None = None,
     vendor: bool = True,
     python_version: str | None = None,
-    platform: str = DEFAULT_PLATFORM,
+    platform: str | Sequence[str] = DEFAULT_PLATFORM,
     requirements: list[str] | None = None,
     wheel_cache: Path | None = None,
     progress: Progress | None = None,
@@ -120,16 +125,18 @@ def build_jar_report(
     if not root.is_dir():
         raise PackagingError(f"project root {str(root)!r} is not a directory")
     started = time.monotonic()
-    wheels: list[Path] = []
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     select_project_files(root, skip=frozenset({out}))  # secrets fail before any download
+    vendored: dict[str, tuple[str, list[Path]]] = {}  # family -> (dir under resources/, wheels)
     if vendor:
-        reqs = runtime_requirements(model) + (
+        check_worker_python(python, version)
+        reqs = runtime_requirements(model, version) + (
             requirements if requirements is not None else project_requirements(root))
-        spec = VendorSpec(tuple(reqs), platform=platform, python_version=version)
-        wheels = fetch_wheels(spec, wheel_cache or default_wheel_cache(), say)
+        vendored = _fetch_families(reqs, platform, version, wheel_cache, say)
+    wheels = [w for _, found in vendored.values() for w in found]
     paths = _import_roots(model, root, wheels if vendor else None)
     manifest = _manifest(model, serializer, python, version if vendor else None, paths)
+    manifest["vendor"] = {family: vendor_dir for family, (vendor_dir, _) in vendored.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     report = JarReport(path=out)
@@ -142,10 +149,8 @@ def build_jar_report(
                 _write_java_serializer(jar)
             _write_squall(jar)
             _write_project(jar, root, frozenset({out, tmp}), report, say)
-            for wheel in wheels:
-                for name, data in wheel_members(wheel):
-                    _write(jar, f"{RESOURCES}{_launcher.VENDOR_DIR}/{name}", data)
-                report.vendored.append(wheel.name)
+            for vendor_dir, found in vendored.values():
+                _write_wheels(jar, vendor_dir, found, report)
         tmp.replace(out)
     except OSError as exc:
         raise PackagingError(f"cannot write the jar {str(out)!r}: {exc}") from exc
@@ -155,6 +160,51 @@ def build_jar_report(
     say(f"built {out.name} ({size_mb:.1f} MB, {report.project_files} project files, "
         f"{len(wheels)} wheels) in {time.monotonic() - started:.1f}s")
     return report
+
+
+def check_worker_python(python: str | None, version: str) -> None:
+    """Refuse a workers' interpreter on this machine that is not Python ``version``.
+
+    Only an absolute path to an interpreter that exists here is checked (a cluster on
+    this machine, e.g. the dev cluster); remote workers' interpreters are declared with
+    the env's ``python_version`` and checked by the launcher when they start.
+    """
+    if python is None or not os.path.isabs(python) or not os.access(python, os.X_OK):
+        return
+    try:
+        found = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, timeout=60, check=True,
+                               stdin=subprocess.DEVNULL).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise PackagingError(f"the workers' python {python} does not run ({exc}); point the "
+                             "env's python at a working interpreter") from exc
+    if found != version:
+        raise PackagingError(
+            f"the workers' python {python} is Python {found} but the vendored wheels would be for "
+            f"Python {version}; set python_version = \"{found}\" in the env so they match it, "
+            f"or point python at a Python {version} interpreter")
+
+
+def _fetch_families(reqs: list[str], platform: str | Sequence[str], version: str,
+                    wheel_cache: Path | None, say: Progress) -> dict[str, tuple[str, list[Path]]]:
+    """Fetch the wheels once per platform family; return ``{family: (vendor dir, wheels)}``."""
+    tags = [platform] if isinstance(platform, str) else list(platform)
+    families = platform_families([t.strip() for tag in tags for t in tag.split(",") if t.strip()])
+    cache = wheel_cache or default_wheel_cache()
+    found = {}
+    for family, family_tags in families.items():
+        vendor_dir = _launcher.VENDOR_DIR if len(families) == 1 else f"{_launcher.VENDOR_DIR}/{family}"
+        spec = VendorSpec(tuple(reqs), platform=family_tags, python_version=version)
+        found[family] = (vendor_dir, fetch_wheels(spec, cache, say))
+    return found
+
+
+def _write_wheels(jar: zipfile.ZipFile, vendor_dir: str, wheels: list[Path],
+                  report: JarReport) -> None:
+    for wheel in wheels:
+        for name, data in wheel_members(wheel):
+            _write(jar, f"{RESOURCES}{vendor_dir}/{name}", data)
+        report.vendored.append(wheel.name)
 
 
 def _write(jar: zipfile.ZipFile, name: str, data: str | bytes) -> None:

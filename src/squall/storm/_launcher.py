@@ -6,8 +6,9 @@ per-component information available before the multi-lang handshake. squall
 therefore writes one tiny script per component, ``squall_launch_<id>.py``, which
 hard-wires its component id and hands over to the shared ``squall_launcher.py``.
 That module reads ``squall-manifest.json`` (class path, serializer, Python version,
-import roots), puts ``resources/`` roots and ``resources/_vendor`` first on
-``sys.path`` and calls ``squall.multilang.run(class_path, serializer)``, the
+import roots), puts the ``resources/`` roots first on ``sys.path``, adds the worker's
+``resources/_vendor[/<platform family>]`` as a site directory (``site.addsitedir``:
+vendored ``.pth`` files work) right after them, and calls ``squall.multilang.run(class_path, serializer)``, the
 runtime's process entry point. Nothing needs execute permission (unzipping loses
 it) and no argument parsing is involved.
 """
@@ -40,6 +41,44 @@ def _fail(message):
     sys.exit(2)
 
 
+def _worker_family():
+    import platform
+
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    libc = "manylinux" if platform.libc_ver()[0] == "glibc" else "musllinux"
+    return libc + "_" + machine
+
+
+def _vendor_dir(manifest):
+    vendors = manifest.get("vendor")
+    if vendors is None:  # a jar from before per-platform vendoring
+        return os.path.join(HERE, "_vendor")
+    if not vendors:
+        return None
+    family = _worker_family()
+    if family not in vendors:
+        libc, machine = family.split("_", 1)
+        example = ("manylinux_2_28_" if libc == "manylinux" else "musllinux_1_2_") + machine
+        _fail("the jar vendors wheels for %s but this worker is %s; add a platform tag for it "
+              "(e.g. %s) to the environment's platforms" % (", ".join(sorted(vendors)), family,
+                                                           example))
+    return os.path.join(HERE, vendors[family])
+
+
+def setup_path(manifest):
+    """Put the import roots first on sys.path, then the worker's vendored site directory."""
+    roots = [os.path.normpath(os.path.join(HERE, p)) for p in manifest.get("paths", ["."])]
+    before = list(sys.path)
+    vendor = _vendor_dir(manifest)
+    if vendor is not None and os.path.isdir(vendor):
+        import site
+
+        site.addsitedir(vendor)  # as an installed site-packages: its .pth files run
+    extra = roots + [p for p in sys.path if p not in before]
+    sys.path[:] = extra + [p for p in before if os.path.abspath(p or ".") not in extra]
+
+
 def main(component):
     with open(os.path.join(HERE, "squall-manifest.json"), encoding="utf-8") as handle:
         manifest = json.load(handle)
@@ -50,12 +89,9 @@ def main(component):
     running = "%d.%d" % sys.version_info[:2]
     if wanted and wanted != running:
         _fail("the jar vendors wheels for Python %s but %s is Python %s; set the environment's "
-              "python to a %s interpreter, or python_version to %s"
+              "python to a %s interpreter, or python_version = \\"%s\\" in squall.toml"
               % (wanted, sys.executable, running, wanted, running))
-    roots = [os.path.normpath(os.path.join(HERE, p)) for p in manifest.get("paths", ["."])]
-    vendor = os.path.join(HERE, "_vendor")
-    extra = roots + ([vendor] if os.path.isdir(vendor) else [])
-    sys.path[:] = extra + [p for p in sys.path if os.path.abspath(p or ".") not in extra]
+    setup_path(manifest)
     if sys.version_info < (3, 10):
         _fail("squall needs Python >= 3.10 but %s is Python %s; set the environment's python "
               "to a newer interpreter" % (sys.executable, running))

@@ -103,7 +103,7 @@ def submit(
         say("not waiting: an inactive topology's tasks start when it is activated")
     elif wait:
         say(f"waiting for every task of '{name}' to start")
-        wait_until_running(model, env, submitted.id)
+        wait_until_running(model, env, submitted.id, progress=say)
     result = Submitted(name, submitted.id, conf, jar_bytes, time.monotonic() - started)
     say(f"submitted '{name}' as {submitted.id} in {result.seconds:.1f}s")
     return result
@@ -137,20 +137,28 @@ def default_project_root(model: TopologyModel) -> Path:
 
 
 def wait_until_running(model: TopologyModel, env: StormEnv, topology_id: str,
-                       timeout: float = READY_TIMEOUT_SECS) -> None:
+                       timeout: float = READY_TIMEOUT_SECS, progress: Progress | None = None) -> None:
     """Block until every task of every component of ``model`` has started.
 
     On a cluster on this machine a task counts as started once its worker logged
     that the spout opened or the bolt prepared (its Python process answered the
     multi-lang handshake); on a remote one, once Nimbus reports an uptime for its
     executor (workers report every ``executor.metrics.frequency.secs``, 60 s by
-    default). Raises ClusterError after ``timeout`` seconds naming what is missing.
+    default). Each time the picture changes, ``progress`` gets a line saying which
+    components are up and which are still starting (``count 2/4 starting``). Raises
+    ClusterError after ``timeout`` seconds naming what is missing.
     """
     expected = {c.name: c.par for c in model.components.values()}
     started = _started_from_logs if env.log_dir is not None else _started_from_nimbus
+    shown: list[str] = []
+    begun = time.monotonic()
 
     def missing() -> dict[str, int]:
         up = started(env, topology_id)
+        line = _startup_line(expected, up)
+        if progress is not None and (not shown or line != shown[-1]):
+            shown.append(line)
+            progress(f"[{time.monotonic() - begun:4.0f}s] {line}")
         return {c: n - up.get(c, 0) for c, n in expected.items() if up.get(c, 0) < n}
 
     try:
@@ -160,6 +168,15 @@ def wait_until_running(model: TopologyModel, env: StormEnv, topology_id: str,
         raise ClusterError(f"topology {topology_id}: {late} not started after {timeout:.0f}s; "
                            f"see `squall tail {model.name}` and `squall stats {model.name}`"
                            ) from None
+
+
+def _startup_line(expected: Mapping[str, int], up: Mapping[str, int]) -> str:
+    """Return e.g. ``up: words 1/1 | starting: count 2/4``."""
+    ready = [f"{c} {n}/{n}" for c, n in expected.items() if up.get(c, 0) >= n]
+    waiting = [f"{c} {min(up.get(c, 0), n)}/{n}" for c, n in expected.items() if up.get(c, 0) < n]
+    parts = ([f"up: {', '.join(ready)}"] if ready else []) + (
+        [f"starting: {', '.join(waiting)}"] if waiting else [])
+    return " | ".join(parts)
 
 
 _STARTED = re.compile(rb"(?:Opened spout|Prepared bolt) (.+?):\[(-?\d+)\]")
