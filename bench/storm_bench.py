@@ -165,7 +165,7 @@ def run_variant(cluster: DevCluster, variant: str, par: int, rep: int, args: arg
     name = f"bench-{len(variant)}-{abs(hash(variant)) % 10**6}-p{par}-r{rep}"
     variant, *settings = variant.split("@")
     extra = {**extra, **parse_options(settings)}
-    with tempfile.TemporaryDirectory(prefix="bench-out-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-out-", ignore_cleanup_errors=True) as tmp:
         out = Path(tmp)
         out.chmod(0o777)
         options = {**BASE_CONF, **extra, storm_wordcount.OUT_KEY: str(out)}
@@ -224,7 +224,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     pars = [int(p) for p in args.pars.split(",")]
     extra = parse_options(args.options)
     results: dict[tuple[str, int], list[dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-storm-") as home:
+    with tempfile.TemporaryDirectory(prefix="bench-storm-", ignore_cleanup_errors=True) as home:
         cluster = DevCluster(home=Path(home))
         print("starting a dev cluster ...", flush=True)
         cluster.up(exit_with_pid=os.getpid())

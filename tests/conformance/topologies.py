@@ -269,3 +269,55 @@ class Explicit(Topology):
 
     words = NumberedWords.spec()
     settle = ExplicitSettle.spec(inputs={words: Grouping.SHUFFLE}, par=2)
+
+
+#: Values msgpack carries beyond JSON (bytes, integers past 64 bits) and the usual ones.
+RICH_VALUES = [b"\x00\xff", 2**70, -(2**70), 2**64 - 1, None, {"k": [1, {"n": None}]}, 1.5, "h\u00e9"]
+
+
+class RichValues(ReliableSpout):
+    """Emit ``squall.test.count`` tuples ``[n, RICH_VALUES...]`` with ids 0..N-1 (msgpack only)."""
+
+    outputs = ["n", "raw", "big", "small", "u64", "none", "nested", "real", "text"]
+    max_fails = 100
+
+    def initialize(self, conf, context):
+        self.total = int(conf.get(COUNT_KEY, 200))
+        self.next_n = 0
+
+    def next_tuple(self):
+        if self.next_n < self.total:
+            n = self.next_n
+            self.emit([n, *RICH_VALUES], tup_id=n)
+            self.next_n += 1
+
+    def ack(self, tup_id):
+        super().ack(tup_id)
+        record(self, "acked", id=tup_id)
+
+
+class Relay(Bolt):
+    """Re-emit every tuple's values unchanged."""
+
+    outputs = RichValues.outputs
+
+    def process(self, tup):
+        self.emit(list(tup.values))
+
+
+class CheckValues(Bolt):
+    """Record, per tuple, whether its values arrived equal and of the same Python types."""
+
+    def process(self, tup):
+        n, *values = tup.values
+        same = values == RICH_VALUES and [type(v) for v in values] == [type(v) for v in RICH_VALUES]
+        record(self, "seen", values=[n, same], got=repr(values))
+
+
+class RichValuesTwoWorkers(Topology):
+    """Rich values through a bolt in another worker JVM and back (msgpack on Storm)."""
+
+    config = {"topology.workers": 2}
+    values = RichValues.spec()
+    relay = Relay.spec(inputs={values: Grouping.SHUFFLE}, par=2)
+    check = CheckValues.spec(inputs={relay: Grouping.SHUFFLE}, par=2)

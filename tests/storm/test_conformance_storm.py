@@ -53,3 +53,20 @@ def _check_direct(out: Path) -> None:
     assert len(tasks) == 2, f"direct emits reached tasks {tasks}, expected both sink tasks"
     for r in seen:
         assert r["task"] == tasks[r["values"][1] % 2], f"{r} reached the wrong task"
+
+
+def test_msgpack_carries_bytes_and_big_integers_across_two_workers(storm_cluster: DevCluster,
+                                                                    tmp_path: Path) -> None:
+    env = dataclasses.replace(storm_cluster.storm_env(), serializer="msgpack")
+    case = Case("rich_values", topo.RichValuesTwoWorkers, _check_rich,
+                lambda out: {r["values"][0] for r in records(out, "seen", "check")} >= set(range(COUNT)))
+    run_case(storm_starter(env), case, tmp_path)
+    ports = {p.parent.name for p in env.log_dir.glob("workers-artifacts/RichValuesTwoWorkers-*/*/worker.log")}
+    assert len(ports) >= 2, f"expected two worker JVMs, saw ports {ports}"
+
+
+def _check_rich(out: Path) -> None:
+    seen = records(out, "seen", "check")
+    wrong = [r["got"] for r in seen if not r["values"][1]]
+    assert not wrong, f"values changed on the way: {wrong[:2]}"
+    assert all_acked(out)

@@ -152,9 +152,10 @@ def test_killed_worker_jvm_is_restarted_and_nothing_is_lost(storm_env, out, clea
     assert {p.pid for p in _worker_jvms(result.id)} - {jvms[0].pid}
 
 
-def test_process_longer_than_the_subprocess_timeout_survives(storm_env, out, cleanup):
+@pytest.mark.parametrize("serializer", ["json", "msgpack"])
+def test_process_longer_than_the_subprocess_timeout_survives(storm_env, out, cleanup, serializer):
     cleanup.append("Slow")
-    submit(topo.Slow.model, storm_env, options=_options(out, 2, **{"squall.test.sleep": 8}))
+    submit(topo.Slow.model, dataclasses.replace(storm_env, serializer=serializer), options=_options(out, 2, **{"squall.test.sleep": 8}))
     wait_for(lambda: acked_ids(out) >= {0, 1}, TIMEOUT, "both slow tuples acked")
     seen = [r["values"][1] for r in records(out, "seen", "slow")]
     assert sorted(seen) == [0, 1], f"tuples replayed: the worker restarted ({seen})"
@@ -162,9 +163,10 @@ def test_process_longer_than_the_subprocess_timeout_survives(storm_env, out, cle
     assert "heartbeat timeout" not in text
 
 
-def test_log_levels_reach_the_worker_log(storm_env, out, cleanup):
+@pytest.mark.parametrize("serializer", ["json", "msgpack"])
+def test_log_levels_reach_the_worker_log(storm_env, out, cleanup, serializer):
     cleanup.append("Levels")
-    submit(topo.Levels.model, storm_env, options=_options(out, 3))
+    submit(topo.Levels.model, dataclasses.replace(storm_env, serializer=serializer), options=_options(out, 3))
     wait_for(lambda: acked_ids(out) >= {0, 1, 2}, TIMEOUT, "three tuples acked")
 
     def line_for(marker: str) -> str:
@@ -178,9 +180,10 @@ def test_log_levels_reach_the_worker_log(storm_env, out, cleanup):
     assert "[WARN]" in line_for("squall-logger-marker warning 0")
 
 
-def test_reported_errors_show_in_stats(storm_env, out, cleanup):
+@pytest.mark.parametrize("serializer", ["json", "msgpack"])
+def test_reported_errors_show_in_stats(storm_env, out, cleanup, serializer):
     cleanup.append("Replay")
-    submit(topo.Replay.model, storm_env, options=_options(out, 10))
+    submit(topo.Replay.model, dataclasses.replace(storm_env, serializer=serializer), options=_options(out, 10))
     wait_for(lambda: acked_ids(out) >= set(range(10)), TIMEOUT, "every id acked")
     wait_for(lambda: stats("Replay", storm_env).errors, 60, "errors reported to Nimbus")
     errors = stats("Replay", storm_env).errors
