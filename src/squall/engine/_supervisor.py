@@ -121,16 +121,20 @@ class Supervisor:
 
     def _build_wiring(self) -> None:
         wiring = self.wiring
+        _procs.raise_open_files_limit(3 * len(self.plans) + 64)
         for task in self.plans:
             wiring.inbox_read[task], wiring.inbox_write[task] = channel(self.buffer_bytes)
-            wiring.control_parent[task], wiring.control_child[task] = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         wiring.report_read, wiring.report_write = channel(1 << 20)
         wiring.death_read, wiring.death_write = os.pipe()
 
     def _spawn(self, task: int) -> None:
         plan = self.plans[task]
         wiring = self.wiring
-        pid = _procs.fork(lambda: task_main(plan, wiring))
+        wiring.new_control(task)  # a fresh one per incarnation: the parent holds one end per task
+        try:
+            pid = _procs.fork(lambda: task_main(plan, wiring))
+        finally:
+            wiring.control_child.pop(task).close()  # the child's end lives in the child only
         self.pids[task] = pid
         self.reported.discard(task)
         self.log.write(f"started task {task} of {plan.component!r} (pid {pid}, incarnation {plan.incarnation}), log {plan.log_path.name}")
