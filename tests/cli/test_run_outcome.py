@@ -87,3 +87,4 @@ def test_a_component_whose_init_raises_is_reported_with_its_exception_line(tmp_p
     # the spout flooding the dead bolt's inbox is stopped at once, not SIGKILLed after the shutdown timeout
     log = (tmp_path / "logs" / "engine.log").read_text()
     assert "task 2 of 'lines' stopped" in log and "killed at shutdown" not in log, log
+

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 import threading
-import time as _time
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -80,14 +78,13 @@ def _make_log_dir(path: Path, where: str) -> Path:
 
 
 def _fresh_log_dir(root: Path, topology: str) -> Path:
-    """Return ``<project root>/.squall/runs/<topology>-<time>`` (unused; as the engine names it)."""
-    stamp = _time.strftime("%Y%m%d-%H%M%S")
-    base = root / ".squall" / "runs" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', topology)}-{stamp}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path
+    """Create ``<project root>/.squall/runs/<topology>-<time>[-N]``, a folder no other run uses."""
+    fresh_run_dir = need("squall.engine", "fresh_run_dir", "the embedded engine")
+    try:
+        return fresh_run_dir(root / ".squall" / "runs", topology)  # type: ignore[no-any-return]
+    except OSError as exc:
+        raise ConfigError(f"cannot create a run folder in {root / '.squall' / 'runs'}: {exc.strerror}; "
+                          "pass --log-dir with a writable folder") from None
 
 
 def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path) -> None:

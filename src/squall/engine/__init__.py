@@ -9,7 +9,7 @@ backpressure and crash recovery behave as on Storm.
 """
 
 from squall.engine._metrics import ComponentMetrics, CrashReport, RunResult, Snapshot, TaskMetrics
-from squall.engine._run import run_local, stop_on_signals
+from squall.engine._run import fresh_run_dir, run_local, stop_on_signals
 
 __all__ = [
     "ComponentMetrics",
@@ -17,6 +17,7 @@ __all__ = [
     "RunResult",
     "Snapshot",
     "TaskMetrics",
+    "fresh_run_dir",
     "run_local",
     "stop_on_signals",
 ]

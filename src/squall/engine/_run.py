@@ -83,18 +83,32 @@ def _check_task_conf(model: TopologyModel) -> None:
             raise ConfigError(f"component {name!r}: {exc}") from None
 
 
-def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
-    if log_dir is not None:
-        path = Path(log_dir)
-    else:
-        stamp = _time.strftime("%Y%m%d-%H%M%S")
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-        path = Path.cwd() / ".squall" / "runs" / f"{safe}-{stamp}"
-        suffix = 1
-        while path.exists():
+def fresh_run_dir(parent: Union[str, Path], topology: str) -> Path:
+    """Create and return a new run folder ``<parent>/<topology>-<time>[-N]``, never one in use.
+
+    The folder is created atomically (``mkdir`` fails if it exists), so runs started
+    in the same second, even concurrently, each get their own.
+
+    Example::
+
+        log_dir = fresh_run_dir(Path(".squall/runs"), "WordCount")  # .squall/runs/WordCount-20250101-120000
+    """
+    stamp = _time.strftime("%Y%m%d-%H%M%S")
+    base = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', topology)}-{stamp}"
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    suffix = 1
+    while True:
+        path = Path(parent) / (base if suffix == 1 else f"{base}-{suffix}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
             suffix += 1
-            path = path.with_name(f"{safe}-{stamp}-{suffix}")
+
+
+def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
     try:
+        path = Path(log_dir) if log_dir is not None else fresh_run_dir(Path.cwd() / ".squall" / "runs", name)
         path.mkdir(parents=True, exist_ok=True)
         (path / "engine.log").open("a", encoding="utf-8").close()  # writable, not only present
     except OSError as exc:
