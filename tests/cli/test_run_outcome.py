@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_process import squall
 
 POISON = '''
@@ -88,3 +90,38 @@ def test_a_component_whose_init_raises_is_reported_with_its_exception_line(tmp_p
     log = (tmp_path / "logs" / "engine.log").read_text()
     assert "task 2 of 'lines' stopped" in log and "killed at shutdown" not in log, log
 
+
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-t", "nan"], "Error: Invalid value for '-t' / '--time': 'nan' is not a finite number of seconds > 0; write e.g. -t 30"),
+    (["-t", "inf"], "Error: Invalid value for '-t' / '--time': 'inf' is not a finite number of seconds > 0; write e.g. -t 30"),
+    (["-o", "topology.message.timeout.secs=.nan"],
+     "Error: Invalid value for '-o' / '--option': -o 'topology.message.timeout.secs=.nan': "
+     "conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan"),
+    (["-o", "topology.max.spout.pending=.inf"],
+     "Error: Invalid value for '-o' / '--option': -o 'topology.max.spout.pending=.inf': "
+     "conf 'topology.max.spout.pending' must be a finite number >= 0, got inf"),
+    (["-o", "squall.engine.batch.size=.nan"],
+     "Error: Invalid value for '-o' / '--option': -o 'squall.engine.batch.size=.nan': "
+     "conf 'squall.engine.batch.size' must be a finite number >= 1, got nan"),
+])
+def test_bad_values_are_usage_errors_before_anything_starts(args: list[str], message: str, tmp_path: Path) -> None:
+    from tests.cli.conftest import SMALL_TOPOLOGY
+
+    (tmp_path / "small_flow.py").write_text(SMALL_TOPOLOGY)
+    out = squall("run", "small_flow.py", *args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stdout == "" and out.stderr.splitlines()[-1] == message
+    assert not (tmp_path / ".squall").exists()
+
+
+def test_a_bad_value_in_topology_config_fails_before_any_folder_is_created(tmp_path: Path) -> None:
+    from tests.cli.conftest import SMALL_TOPOLOGY
+
+    source = SMALL_TOPOLOGY.replace("class Small(Topology):", "class Small(Topology):\n    config = {'topology.message.timeout.secs': float('nan')}")
+    (tmp_path / "small_flow.py").write_text(source)
+    out = squall("run", "small_flow.py", cwd=tmp_path)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr == "Error: conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan\n"
+    assert not (tmp_path / ".squall").exists()

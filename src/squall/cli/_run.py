@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 import click
 from rich.live import Live
 
+from squall.cli._params import SECONDS
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
 from squall.cli._terminal import is_interactive, make_console
@@ -32,7 +33,7 @@ Examples:
   squall run --engine storm -t 60               # on the local dev cluster
 """)
 @target_argument
-@click.option("-t", "--time", "seconds", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("-t", "--time", "seconds", type=SECONDS, metavar="SECONDS",
               help="Stop after SECONDS (default: run until Ctrl-C or SIGTERM).")
 @option_options
 @par_options
@@ -58,6 +59,7 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
             raise click.UsageError("--until-idle works on the embedded engine only; use -t with --engine storm")
         _run_on_storm(loaded, seconds)
         return
+    need("squall.engine", "check_conf", "the embedded engine")(loaded.model)  # before any folder or process
     if log_dir is not None:
         where = "--log-dir"
     elif loaded.env.log_dir is not None:

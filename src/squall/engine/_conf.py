@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -37,14 +38,14 @@ DEFAULTS: Mapping[str, Any] = {
 
 
 def number(conf: Mapping[str, Any], key: str, *, minimum: float = 0.0, allow_none: bool = False) -> Optional[float]:
-    """Read a numeric conf value, rejecting garbage with a one-line error."""
+    """Read a numeric conf value, rejecting garbage (also NaN and infinity) with a one-line error."""
     value = conf.get(key, DEFAULTS.get(key))
     if value is None:
         if allow_none:
             return None
         raise ConfigError(f"conf {key!r} must be a number, got None; set it, e.g. -o {key}=10")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(f"conf {key!r} must be a number >= {minimum:g}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
+        raise ConfigError(f"conf {key!r} must be a finite number >= {minimum:g}, got {value!r}")
     return value
 
 
@@ -56,6 +57,39 @@ def integer(conf: Mapping[str, Any], key: str, *, minimum: int = 0, allow_none: 
     if int(value) != value:
         raise ConfigError(f"conf {key!r} must be an integer, got {value!r}")
     return int(value)
+
+
+# the numeric keys the engine reads: key -> (integer?, minimum, None allowed)
+RULES: Mapping[str, tuple[bool, float, bool]] = {
+    MESSAGE_TIMEOUT: (False, 0.001, False),
+    MAX_SPOUT_PENDING: (True, 0, True),
+    TICK_FREQ: (False, 0.001, True),
+    SPOUT_WAIT_MS: (False, 0.0, False),
+    BATCH_SIZE: (True, 1, False),
+    MAX_RESTARTS: (True, 0, False),
+    RESTART_WINDOW: (False, 0.0, False),
+    METRICS_INTERVAL: (False, 0.01, False),
+    DRAIN_TIMEOUT: (False, 0.0, False),
+    SHUTDOWN_TIMEOUT: (False, 0.1, False),
+    BUFFER_BYTES: (True, 65536, False),
+}
+
+
+def check_option(key: str, value: Any) -> None:
+    """Raise ``ConfigError`` when ``value`` is not valid for the engine key ``key`` (other keys pass).
+
+    The CLI checks every ``-o`` with it while parsing, before anything starts.
+
+    >>> check_option("topology.message.timeout.secs", 5)
+    >>> check_option("topology.message.timeout.secs", float("nan"))
+    Traceback (most recent call last):
+    squall.errors.ConfigError: conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan
+    """
+    rule = RULES.get(key)
+    if rule is not None:
+        is_integer, minimum, allow_none = rule
+        read = integer if is_integer else number
+        read({key: value}, key, minimum=minimum, allow_none=allow_none)  # type: ignore[operator]
 
 
 @dataclass(frozen=True)

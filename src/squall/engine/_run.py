@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import signal
 import threading
@@ -57,9 +58,10 @@ def run_local(
     merged.update(model.config)
     merged.update(options or {})
     model = model.with_config(merged)
-    _check_task_conf(model)
-    if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float)) or time <= 0):
-        raise ConfigError(f"run_local(time={time!r}): the run time must be a number of seconds > 0")
+    check_conf(model)
+    if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float))
+                             or not math.isfinite(time) or time <= 0):
+        raise ConfigError(f"run_local(time={time!r}): the run time must be a finite number of seconds > 0")
     run_dir = _run_dir(model.name, log_dir)
     supervisor = Supervisor(
         model,
@@ -73,8 +75,11 @@ def run_local(
     return supervisor.run()
 
 
-def _check_task_conf(model: TopologyModel) -> None:
-    """Validate the engine keys every task reads, naming the component whose config is bad."""
+def check_conf(model: TopologyModel) -> None:
+    """Validate the engine keys every task reads, naming the component whose config is bad.
+
+    ``run_local`` calls it before anything starts; the CLI too, before it creates a run folder.
+    """
     _conf.task_settings(model.config)
     for name in model.components:
         try:
