@@ -125,3 +125,11 @@ def test_a_bad_value_in_topology_config_fails_before_any_folder_is_created(tmp_p
     assert out.returncode == 1 and out.stdout == ""
     assert out.stderr == "Error: conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan\n"
     assert not (tmp_path / ".squall").exists()
+
+
+def test_sys_exit_in_user_code_at_import_is_an_import_error_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "exits.py").write_text("import sys\nsys.exit(3)\n")
+    out = squall("run", "exits.py", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr == ("Error: cannot import 'exits' (exits.py): the module called sys.exit(3) while being "
+                          'imported; guard that code with `if __name__ == "__main__":`\n')
