@@ -133,3 +133,63 @@ def test_sys_exit_in_user_code_at_import_is_an_import_error_exit_1(tmp_path: Pat
     assert out.returncode == 1
     assert out.stderr == ("Error: cannot import 'exits' (exits.py): the module called sys.exit(3) while being "
                           'imported; guard that code with `if __name__ == "__main__":`\n')
+
+
+SLOW_DRAIN = '''
+import time
+
+from squall import Bolt, Grouping, Spout, Topology
+
+
+class Ids(Spout):
+    outputs = ["n"]
+
+    def initialize(self, conf, context):
+        self.n = 0
+
+    def next_tuple(self):
+        self.n += 1
+        self.emit([self.n], tup_id=self.n)
+
+
+class Slow(Bolt):
+    def process(self, tup):
+        time.sleep(0.5)
+
+
+class SlowDrain(Topology):
+    config = {"topology.max.spout.pending": 50}
+    ids = Ids.spec()
+    slow = Slow.spec(inputs={ids: Grouping.SHUFFLE})
+'''
+
+
+def test_a_second_ctrl_c_stops_at_once_and_still_prints_the_summary(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from tests.cli.test_process import squall_command
+
+    (tmp_path / "slow_drain.py").write_text(SLOW_DRAIN)
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    proc = subprocess.Popen([*squall_command(), "run", "slow_drain.py", "--log-dir", str(tmp_path / "logs")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        for line in proc.stdout:  # click.echo flushes every line
+            if line.startswith("[") and " ids: emitted=" in line:
+                break  # the topology runs (with 50 trees pending) and reports progress
+        engine_log = tmp_path / "logs" / "engine.log"
+        proc.send_signal(signal.SIGINT)
+        assert proc.stderr.readline().startswith("Stopping: draining pending tuples")
+        proc.send_signal(signal.SIGINT)  # the 50 pending tuples would take 25 s to drain
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Aborted" not in err
+    assert "SlowDrain: " in out and "stopped by Ctrl-C/SIGTERM" in out
+    assert "interrupted again (Ctrl-C): killing the tasks" in engine_log.read_text()

@@ -151,12 +151,20 @@ class Supervisor:
             self.started = time.monotonic()
             for task in sorted(self.plans):
                 self._spawn(task)
+            again = False
             try:
                 reason = self._watch()
             except KeyboardInterrupt:
                 reason = "stopped"
+                # with a stop event already set, this is a second Ctrl-C: stop now, no drain
+                again = self.stop_event is not None and self.stop_event.is_set()
                 self.log.write("interrupted (Ctrl-C): stopping")
-            self._shutdown()
+            try:
+                if again:
+                    raise KeyboardInterrupt
+                self._shutdown()
+            except KeyboardInterrupt:  # asked again while draining: stop now (the tasks are killed below)
+                self.log.write("interrupted again (Ctrl-C): killing the tasks")
         finally:
             self._kill_all()
             self.wiring.close()
