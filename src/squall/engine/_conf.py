@@ -85,11 +85,16 @@ def check_option(key: str, value: Any) -> None:
     Traceback (most recent call last):
     squall.errors.ConfigError: conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan
     """
-    rule = RULES.get(key)
-    if rule is not None:
-        is_integer, minimum, allow_none = rule
-        read = integer if is_integer else number
-        read({key: value}, key, minimum=minimum, allow_none=allow_none)  # type: ignore[operator]
+    if key in RULES:
+        read({key: value}, key)
+
+
+def read(conf: Mapping[str, Any], key: str) -> Any:
+    """Return the value of the engine key ``key`` in ``conf`` (else its default), checked by its rule."""
+    is_integer, minimum, allow_none = RULES[key]
+    if is_integer:
+        return integer(conf, key, minimum=int(minimum), allow_none=allow_none)
+    return number(conf, key, minimum=minimum, allow_none=allow_none)
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,11 @@ def task_settings(conf: Mapping[str, Any]) -> TaskSettings:
     one-line error up front rather than a task that crashes at start-up.
     """
     return TaskSettings(
-        batch_size=integer(conf, BATCH_SIZE, minimum=1) or 1,
-        message_timeout=number(conf, MESSAGE_TIMEOUT, minimum=0.001) or 30.0,
-        max_spout_pending=integer(conf, MAX_SPOUT_PENDING, minimum=0, allow_none=True) or None,
-        tick_secs=number(conf, TICK_FREQ, minimum=0.001, allow_none=True),
-        spout_wait_secs=(number(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
-        metrics_secs=number(conf, METRICS_INTERVAL, minimum=0.01) or 0.5,
-        shutdown_secs=number(conf, SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0,
+        batch_size=read(conf, BATCH_SIZE) or 1,
+        message_timeout=read(conf, MESSAGE_TIMEOUT) or 30.0,
+        max_spout_pending=read(conf, MAX_SPOUT_PENDING) or None,
+        tick_secs=read(conf, TICK_FREQ),
+        spout_wait_secs=(read(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
+        metrics_secs=read(conf, METRICS_INTERVAL) or 0.5,
+        shutdown_secs=read(conf, SHUTDOWN_TIMEOUT) or 10.0,
     )

@@ -76,11 +76,12 @@ def run_local(
 
 
 def check_conf(model: TopologyModel) -> None:
-    """Validate the engine keys every task reads, naming the component whose config is bad.
+    """Validate every engine key (the run's and each task's), naming the component whose config is bad.
 
     ``run_local`` calls it before anything starts; the CLI too, before it creates a run folder.
     """
-    _conf.task_settings(model.config)
+    for key in _conf.RULES:
+        _conf.read(model.config, key)
     for name in model.components:
         try:
             _conf.task_settings(model.component_config(name))

@@ -65,11 +65,11 @@ class Supervisor:
         self.stop_event = stop_event
         self.on_progress = on_progress
         self.conf = model.config
-        self.max_restarts = _conf.integer(self.conf, _conf.MAX_RESTARTS, minimum=0) or 0
-        self.restart_window = _conf.number(self.conf, _conf.RESTART_WINDOW, minimum=0.0) or 0.0
-        self.drain_secs = _conf.number(self.conf, _conf.DRAIN_TIMEOUT, minimum=0.0) or 0.0
-        self.shutdown_secs = _conf.number(self.conf, _conf.SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0
-        self.buffer_bytes = _conf.integer(self.conf, _conf.BUFFER_BYTES, minimum=65536) or (1 << 20)
+        self.max_restarts = _conf.read(self.conf, _conf.MAX_RESTARTS) or 0
+        self.restart_window = _conf.read(self.conf, _conf.RESTART_WINDOW) or 0.0
+        self.drain_secs = _conf.read(self.conf, _conf.DRAIN_TIMEOUT) or 0.0
+        self.shutdown_secs = _conf.read(self.conf, _conf.SHUTDOWN_TIMEOUT) or 10.0
+        self.buffer_bytes = _conf.read(self.conf, _conf.BUFFER_BYTES) or (1 << 20)
         self.task_ids = model.task_ids()
         self.plans: dict[int, TaskPlan] = {}
         self.states: dict[int, TaskState] = {}
