@@ -81,3 +81,21 @@ def test_merge_does_not_modify_inputs():
     topo = {"a": 1}
     merge_options(cli={"a": 2}, topology=topo)
     assert topo == {"a": 1}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("topology.message.timeout.secs=.nan",
+     "-o 'topology.message.timeout.secs=.nan': conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan"),
+    ("squall.engine.max.restarts=.inf",
+     "-o 'squall.engine.max.restarts=.inf': conf 'squall.engine.max.restarts' must be a finite number >= 0, got inf"),
+    ("topology.max.spout.pending=1.5",
+     "-o 'topology.max.spout.pending=1.5': conf 'topology.max.spout.pending' must be an integer, got 1.5"),
+])
+def test_engine_keys_are_checked_as_they_are_parsed(text, message):
+    with pytest.raises(ConfigError) as info:
+        parse_option(text)
+    assert str(info.value) == message
+
+
+def test_unknown_keys_keep_any_value():
+    assert parse_option("my.key=.nan")[0] == "my.key"

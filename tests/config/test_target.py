@@ -103,6 +103,14 @@ def test_exception_while_importing(tmp_path, write):
                               "run with --debug for the traceback")
 
 
+def test_sys_exit_while_importing_is_an_import_error(tmp_path, write):
+    write("flow_exits.py", "import sys\nsys.exit(3)\n")
+    with pytest.raises(TargetError) as err:
+        load("flow_exits.py", tmp_path)
+    assert str(err.value) == ("cannot import 'flow_exits' (flow_exits.py): the module called sys.exit(3) while "
+                              'being imported; guard that code with `if __name__ == "__main__":`')
+
+
 def test_invalid_topology_names_the_file(tmp_path, write):
     write("flow_invalid.py", COMPONENTS + "\nclass Bad(Topology):\n    printer = Printer.spec(inputs=[])\n")
     with pytest.raises(TopologyError) as err:

@@ -50,7 +50,7 @@ def test_a_blocked_spout_does_not_buffer_replays_of_timed_out_trees(opts: dict[s
     })
     result = run_local(Blocked, options=options, time=3.0, log_dir=tmp_path / "r")
     failed = read(opts["test.dir"], "spout-fail")
-    assert len(failed) >= 20  # trees did time out, round after round
+    assert len(failed) >= 10  # trees did time out
     # what the spout emitted fits in the stuck bolt's inbox and one batch per port: the
     # replays of the ~10 timeout rounds were not piled up in its output buffer
     assert result["spout"].emitted < 200, result["spout"]

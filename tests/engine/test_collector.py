@@ -43,6 +43,7 @@ def hosts(tmp_path: Any) -> dict[str, TaskHost]:
     sup._build_wiring()
     result = {}
     for plan in sup.plans.values():
+        sup.wiring.new_control(plan.task)
         host = TaskHost(plan, sup.wiring)
         host.instance = plan.component_class()
         host.instance._squall_prepare(host, plan.conf, plan.context)
@@ -140,6 +141,7 @@ def test_a_crash_mid_batch_counts_what_ran_and_fails_what_the_task_still_held(tm
     sup._build_plans()
     sup._build_wiring()
     plans = {plan.component: plan for plan in sup.plans.values()}
+    sup.wiring.new_control(plans["crashy"].task)
     host = TaskHost(plans["crashy"], sup.wiring)
     host.instance = plans["crashy"].component_class()
     host.instance._squall_prepare(host, plans["crashy"].conf, plans["crashy"].context)

@@ -43,10 +43,10 @@ def test_conf_precedence_context_and_task_logs(opts, tmp_path):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"squall.engine.batch.size": "x"}, "conf 'squall.engine.batch.size' must be a number >= 1, got 'x'"),
-        ({"topology.max.spout.pending": -1}, "conf 'topology.max.spout.pending' must be a number >= 0, got -1"),
-        ({"squall.engine.metrics.interval.secs": 0.005}, "must be a number >= 0.01, got 0.005"),
-        ({"topology.tick.tuple.freq.secs": 0}, "conf 'topology.tick.tuple.freq.secs' must be a number >= 0.001"),
+        ({"squall.engine.batch.size": "x"}, "conf 'squall.engine.batch.size' must be a finite number >= 1, got 'x'"),
+        ({"topology.max.spout.pending": -1}, "conf 'topology.max.spout.pending' must be a finite number >= 0, got -1"),
+        ({"squall.engine.metrics.interval.secs": 0.005}, "must be a finite number >= 0.01, got 0.005"),
+        ({"topology.tick.tuple.freq.secs": 0}, "conf 'topology.tick.tuple.freq.secs' must be a finite number >= 0.001"),
     ],
 )
 def test_bad_engine_conf_is_one_error_before_any_task_starts(tmp_path, options, message):
@@ -61,7 +61,7 @@ class BadComponentConf(Topology):
 
 
 def test_bad_engine_conf_of_one_component_names_it(tmp_path):
-    with pytest.raises(ConfigError, match="^component 'sink': conf 'squall.engine.batch.size' must be a number >= 1, got 0$"):
+    with pytest.raises(ConfigError, match="^component 'sink': conf 'squall.engine.batch.size' must be a finite number >= 1, got 0$"):
         run_local(BadComponentConf, time=1.0, log_dir=tmp_path / "r")
 
 

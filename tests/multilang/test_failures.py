@@ -91,6 +91,37 @@ def test_garbage_after_handshake_exits_with_one_line(children, tmp_path, ser, da
     assert line.startswith("squall.multilang: protocol error: ") and message in line
 
 
+@pytest.mark.parametrize("ser, hint", [
+    ("json", "without ending (a line 'end' after each JSON message)"),
+    ("msgpack", "without ending (each msgpack object complete)"),
+])
+def test_a_frame_past_the_configured_size_ends_the_process_with_one_line(children, tmp_path, ser, hint):
+    child = Child("tests.multilang.components:EchoBolt", ser)
+    children.append(child)
+    child.handshake(tmp_path, conf={"squall.multilang.max_frame_bytes": 100_000})
+    start = b'{"id":"1","comp":"words","tuple":["' if ser == "json" else b"\x85\xa2id\xa11\xa5tuple\x91\xdb\x00\x10\x00\x00"
+    try:
+        child.send_bytes(start + b"x" * 400_000)  # never terminated; stdin stays open
+    except BrokenPipeError:
+        pass  # the child stopped reading as soon as the frame passed its limit
+    assert child.wait() == EXIT_PROTOCOL
+    line = one_line(child.stderr())
+    assert line.startswith("squall.multilang: protocol error: an input frame passed 100000 bytes " + hint), line
+    assert line.endswith("raise conf 'squall.multilang.max_frame_bytes' if tuples are really that big")
+
+
+@pytest.mark.parametrize("ser, hint", [("json", "a line 'end'"), ("msgpack", "each msgpack object complete")])
+def test_a_cut_frame_at_eof_names_the_serializer_s_own_frame_end(children, tmp_path, ser, hint):
+    child = Child("tests.multilang.components:EchoBolt", ser)
+    children.append(child)
+    child.handshake(tmp_path)
+    child.send_bytes(b'{"id":"1"' if ser == "json" else b"\x82\xa2id\xa11")
+    child.close_stdin()
+    assert child.wait() == EXIT_PROTOCOL
+    line = one_line(child.stderr())
+    assert f"the peer must finish every message ({hint}" in line and ("JSON" in line) == (ser == "json"), line
+
+
 def test_spout_command_sent_to_a_bolt(spawn, tmp_path):
     child = spawn("EchoBolt")
     child.handshake(tmp_path)

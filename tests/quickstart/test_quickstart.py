@@ -91,6 +91,9 @@ def test_refuses_an_existing_path(tmp_path):
     ("", "not a valid Python package name"),
     ("json", "would shadow the module 'json'"),
     ("squall", "would shadow the module 'squall'"),
+    ("x\n", r"project name 'x\\n' is not a valid Python package name .*; use e.g. 'x_'"),
+    ("wc\t", "not a valid Python package name"),
+    ("ça", "not a valid Python package name"),
 ])
 def test_refuses_invalid_names(tmp_path, name, hint):
     with pytest.raises(ConfigError, match=hint):

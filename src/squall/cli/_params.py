@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import click
@@ -10,7 +11,7 @@ from click.shell_completion import CompletionItem
 from squall.config import parse_option, parse_par
 from squall.errors import ConfigError
 
-__all__ = ["OPTION", "PAR", "TARGET"]
+__all__ = ["OPTION", "PAR", "SECONDS", "TARGET"]
 
 
 class _OptionType(click.ParamType):
@@ -41,6 +42,21 @@ class _ParType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class _SecondsType(click.ParamType):
+    """A finite number of seconds > 0 (``nan`` and ``inf`` are refused)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds; write e.g. -t 30", param, ctx)
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.fail(f"{value!r} is not a finite number of seconds > 0; write e.g. -t 30", param, ctx)
+        return seconds
+
+
 class _TargetType(click.ParamType):
     """``file.py[:Class]`` or ``package.module:Class``; completes file names."""
 
@@ -52,4 +68,5 @@ class _TargetType(click.ParamType):
 
 OPTION = _OptionType()
 PAR = _ParType()
+SECONDS = _SecondsType()
 TARGET = _TargetType()

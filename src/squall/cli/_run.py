@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 import threading
-import time as _time
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -15,6 +13,7 @@ from typing import Any, Callable, Iterator
 import click
 from rich.live import Live
 
+from squall.cli._params import SECONDS
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
 from squall.cli._retention import prune_runs
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
@@ -37,7 +36,7 @@ Examples:
   squall run examples/wordcount.py --ui         # with a live web dashboard (and /metrics)
 """)
 @target_argument
-@click.option("-t", "--time", "seconds", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("-t", "--time", "seconds", type=SECONDS, metavar="SECONDS",
               help="Stop after SECONDS (default: run until Ctrl-C or SIGTERM).")
 @option_options
 @par_options
@@ -67,6 +66,7 @@ def run(target: str | None, seconds: float | None, options: tuple[tuple[str, Any
                                    "for a Storm cluster use `squall ui`")
         _run_on_storm(loaded, seconds)
         return
+    need("squall.engine", "check_conf", "the embedded engine")(loaded.model)  # before any folder or process
     if log_dir is not None:
         where = "--log-dir"
     elif loaded.env.log_dir is not None:
@@ -88,14 +88,13 @@ def _make_log_dir(path: Path, where: str) -> Path:
 
 
 def _fresh_log_dir(root: Path, topology: str) -> Path:
-    """Return ``<project root>/.squall/runs/<topology>-<time>`` (unused; as the engine names it)."""
-    stamp = _time.strftime("%Y%m%d-%H%M%S")
-    base = root / ".squall" / "runs" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', topology)}-{stamp}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path
+    """Create ``<project root>/.squall/runs/<topology>-<time>[-N]``, a folder no other run uses."""
+    fresh_run_dir = need("squall.engine", "fresh_run_dir", "the embedded engine")
+    try:
+        return fresh_run_dir(root / ".squall" / "runs", topology)  # type: ignore[no-any-return]
+    except OSError as exc:
+        raise ConfigError(f"cannot create a run folder in {root / '.squall' / 'runs'}: {exc.strerror}; "
+                          "pass --log-dir with a writable folder") from None
 
 
 def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_dir: Path,

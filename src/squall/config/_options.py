@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from squall.engine import check_option
 from squall.errors import ConfigError
 
 __all__ = ["merge_options", "parse_option", "parse_options", "parse_par", "parse_pars"]
@@ -43,13 +44,18 @@ def parse_option(text: str) -> tuple[str, Any]:
     if raw.strip() == "":
         return key, ""
     try:
-        return key, yaml.safe_load(raw)
+        value = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise ConfigError(
             f"-o {text!r}: value {raw!r} is not valid YAML ({problem}); "
             f"quote it to pass a string: -o {key}='\"{raw}\"'"
         ) from None
+    try:
+        check_option(key, value)  # the engine's own rule for the keys it reads
+    except ConfigError as exc:
+        raise ConfigError(f"-o {text!r}: {exc}") from None
+    return key, value
 
 
 def parse_options(items: Iterable[str]) -> dict[str, Any]:

@@ -251,3 +251,6 @@ def _import_module(name: str, shown: str) -> ModuleType:
     except Exception as exc:  # user code may raise anything while importing
         raise TargetError(f"cannot import {name!r} ({shown}): {type(exc).__name__}: {exc}; "
                           "run with --debug for the traceback") from exc
+    except SystemExit as exc:  # sys.exit() at import time: an import error, not squall's exit code
+        raise TargetError(f"cannot import {name!r} ({shown}): the module called sys.exit({exc.code!r}) "
+                          "while being imported; guard that code with `if __name__ == \"__main__\":`") from exc

@@ -9,7 +9,8 @@ backpressure and crash recovery behave as on Storm.
 """
 
 from squall.engine._metrics import ComponentMetrics, CrashReport, RunResult, Snapshot, TaskMetrics
-from squall.engine._run import run_local, stop_on_signals
+from squall.engine._conf import check_option
+from squall.engine._run import check_conf, fresh_run_dir, run_local, stop_on_signals
 
 __all__ = [
     "ComponentMetrics",
@@ -17,6 +18,9 @@ __all__ = [
     "RunResult",
     "Snapshot",
     "TaskMetrics",
+    "check_conf",
+    "check_option",
+    "fresh_run_dir",
     "run_local",
     "stop_on_signals",
 ]

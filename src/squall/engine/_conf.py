@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -37,14 +38,14 @@ DEFAULTS: Mapping[str, Any] = {
 
 
 def number(conf: Mapping[str, Any], key: str, *, minimum: float = 0.0, allow_none: bool = False) -> Optional[float]:
-    """Read a numeric conf value, rejecting garbage with a one-line error."""
+    """Read a numeric conf value, rejecting garbage (also NaN and infinity) with a one-line error."""
     value = conf.get(key, DEFAULTS.get(key))
     if value is None:
         if allow_none:
             return None
         raise ConfigError(f"conf {key!r} must be a number, got None; set it, e.g. -o {key}=10")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(f"conf {key!r} must be a number >= {minimum:g}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
+        raise ConfigError(f"conf {key!r} must be a finite number >= {minimum:g}, got {value!r}")
     return value
 
 
@@ -56,6 +57,44 @@ def integer(conf: Mapping[str, Any], key: str, *, minimum: int = 0, allow_none: 
     if int(value) != value:
         raise ConfigError(f"conf {key!r} must be an integer, got {value!r}")
     return int(value)
+
+
+# the numeric keys the engine reads: key -> (integer?, minimum, None allowed)
+RULES: Mapping[str, tuple[bool, float, bool]] = {
+    MESSAGE_TIMEOUT: (False, 0.001, False),
+    MAX_SPOUT_PENDING: (True, 0, True),
+    TICK_FREQ: (False, 0.001, True),
+    SPOUT_WAIT_MS: (False, 0.0, False),
+    BATCH_SIZE: (True, 1, False),
+    MAX_RESTARTS: (True, 0, False),
+    RESTART_WINDOW: (False, 0.0, False),
+    METRICS_INTERVAL: (False, 0.01, False),
+    DRAIN_TIMEOUT: (False, 0.0, False),
+    SHUTDOWN_TIMEOUT: (False, 0.1, False),
+    BUFFER_BYTES: (True, 65536, False),
+}
+
+
+def check_option(key: str, value: Any) -> None:
+    """Raise ``ConfigError`` when ``value`` is not valid for the engine key ``key`` (other keys pass).
+
+    The CLI checks every ``-o`` with it while parsing, before anything starts.
+
+    >>> check_option("topology.message.timeout.secs", 5)
+    >>> check_option("topology.message.timeout.secs", float("nan"))
+    Traceback (most recent call last):
+    squall.errors.ConfigError: conf 'topology.message.timeout.secs' must be a finite number >= 0.001, got nan
+    """
+    if key in RULES:
+        read({key: value}, key)
+
+
+def read(conf: Mapping[str, Any], key: str) -> Any:
+    """Return the value of the engine key ``key`` in ``conf`` (else its default), checked by its rule."""
+    is_integer, minimum, allow_none = RULES[key]
+    if is_integer:
+        return integer(conf, key, minimum=int(minimum), allow_none=allow_none)
+    return number(conf, key, minimum=minimum, allow_none=allow_none)
 
 
 @dataclass(frozen=True)
@@ -78,11 +117,11 @@ def task_settings(conf: Mapping[str, Any]) -> TaskSettings:
     one-line error up front rather than a task that crashes at start-up.
     """
     return TaskSettings(
-        batch_size=integer(conf, BATCH_SIZE, minimum=1) or 1,
-        message_timeout=number(conf, MESSAGE_TIMEOUT, minimum=0.001) or 30.0,
-        max_spout_pending=integer(conf, MAX_SPOUT_PENDING, minimum=0, allow_none=True) or None,
-        tick_secs=number(conf, TICK_FREQ, minimum=0.001, allow_none=True),
-        spout_wait_secs=(number(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
-        metrics_secs=number(conf, METRICS_INTERVAL, minimum=0.01) or 0.5,
-        shutdown_secs=number(conf, SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0,
+        batch_size=read(conf, BATCH_SIZE) or 1,
+        message_timeout=read(conf, MESSAGE_TIMEOUT) or 30.0,
+        max_spout_pending=read(conf, MAX_SPOUT_PENDING) or None,
+        tick_secs=read(conf, TICK_FREQ),
+        spout_wait_secs=(read(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
+        metrics_secs=read(conf, METRICS_INTERVAL) or 0.5,
+        shutdown_secs=read(conf, SHUTDOWN_TIMEOUT) or 10.0,
     )

@@ -36,6 +36,23 @@ def kill_own_group_on(sig: int) -> None:
     signal.signal(sig, handler)
 
 
+def raise_open_files_limit(needed: int) -> None:
+    """Raise the soft limit of open files towards the hard limit when ``needed`` exceeds it.
+
+    The engine holds two inbox ends and a control socket per task (a 300-task
+    topology needs about 900 descriptors); raising the soft limit needs no privilege.
+    """
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < needed:
+            target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
+    except (ImportError, ValueError, OSError):
+        pass  # keep the limit: creating the sockets reports the error
+
+
 def kill_group(pgid: int) -> None:
     """SIGKILL what is left of a task's process group (after the task itself exited)."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import signal
 import threading
@@ -58,9 +59,10 @@ def run_local(
     merged.update(options or {})
     merged["topology.name"] = model.name  # as Storm sets it on submit
     model = model.with_config(merged)
-    _check_task_conf(model)
-    if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float)) or time <= 0):
-        raise ConfigError(f"run_local(time={time!r}): the run time must be a number of seconds > 0")
+    check_conf(model)
+    if time is not None and (isinstance(time, bool) or not isinstance(time, (int, float))
+                             or not math.isfinite(time) or time <= 0):
+        raise ConfigError(f"run_local(time={time!r}): the run time must be a finite number of seconds > 0")
     run_dir = _run_dir(model.name, log_dir)
     supervisor = Supervisor(
         model,
@@ -74,9 +76,13 @@ def run_local(
     return supervisor.run()
 
 
-def _check_task_conf(model: TopologyModel) -> None:
-    """Validate the engine keys every task reads, naming the component whose config is bad."""
-    _conf.task_settings(model.config)
+def check_conf(model: TopologyModel) -> None:
+    """Validate every engine key (the run's and each task's), naming the component whose config is bad.
+
+    ``run_local`` calls it before anything starts; the CLI too, before it creates a run folder.
+    """
+    for key in _conf.RULES:
+        _conf.read(model.config, key)
     for name in model.components:
         try:
             _conf.task_settings(model.component_config(name))
@@ -84,18 +90,32 @@ def _check_task_conf(model: TopologyModel) -> None:
             raise ConfigError(f"component {name!r}: {exc}") from None
 
 
-def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
-    if log_dir is not None:
-        path = Path(log_dir)
-    else:
-        stamp = _time.strftime("%Y%m%d-%H%M%S")
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-        path = Path.cwd() / ".squall" / "runs" / f"{safe}-{stamp}"
-        suffix = 1
-        while path.exists():
+def fresh_run_dir(parent: Union[str, Path], topology: str) -> Path:
+    """Create and return a new run folder ``<parent>/<topology>-<time>[-N]``, never one in use.
+
+    The folder is created atomically (``mkdir`` fails if it exists), so runs started
+    in the same second, even concurrently, each get their own.
+
+    Example::
+
+        log_dir = fresh_run_dir(Path(".squall/runs"), "WordCount")  # .squall/runs/WordCount-20250101-120000
+    """
+    stamp = _time.strftime("%Y%m%d-%H%M%S")
+    base = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', topology)}-{stamp}"
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    suffix = 1
+    while True:
+        path = Path(parent) / (base if suffix == 1 else f"{base}-{suffix}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
             suffix += 1
-            path = path.with_name(f"{safe}-{stamp}-{suffix}")
+
+
+def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
     try:
+        path = Path(log_dir) if log_dir is not None else fresh_run_dir(Path.cwd() / ".squall" / "runs", name)
         path.mkdir(parents=True, exist_ok=True)
         (path / "engine.log").open("a", encoding="utf-8").close()  # writable, not only present
     except OSError as exc:

@@ -65,11 +65,11 @@ class Supervisor:
         self.stop_event = stop_event
         self.on_progress = on_progress
         self.conf = model.config
-        self.max_restarts = _conf.integer(self.conf, _conf.MAX_RESTARTS, minimum=0) or 0
-        self.restart_window = _conf.number(self.conf, _conf.RESTART_WINDOW, minimum=0.0) or 0.0
-        self.drain_secs = _conf.number(self.conf, _conf.DRAIN_TIMEOUT, minimum=0.0) or 0.0
-        self.shutdown_secs = _conf.number(self.conf, _conf.SHUTDOWN_TIMEOUT, minimum=0.1) or 10.0
-        self.buffer_bytes = _conf.integer(self.conf, _conf.BUFFER_BYTES, minimum=65536) or (1 << 20)
+        self.max_restarts = _conf.read(self.conf, _conf.MAX_RESTARTS) or 0
+        self.restart_window = _conf.read(self.conf, _conf.RESTART_WINDOW) or 0.0
+        self.drain_secs = _conf.read(self.conf, _conf.DRAIN_TIMEOUT) or 0.0
+        self.shutdown_secs = _conf.read(self.conf, _conf.SHUTDOWN_TIMEOUT) or 10.0
+        self.buffer_bytes = _conf.read(self.conf, _conf.BUFFER_BYTES) or (1 << 20)
         self.task_ids = model.task_ids()
         self.plans: dict[int, TaskPlan] = {}
         self.states: dict[int, TaskState] = {}
@@ -121,16 +121,20 @@ class Supervisor:
 
     def _build_wiring(self) -> None:
         wiring = self.wiring
+        _procs.raise_open_files_limit(3 * len(self.plans) + 64)
         for task in self.plans:
             wiring.inbox_read[task], wiring.inbox_write[task] = channel(self.buffer_bytes)
-            wiring.control_parent[task], wiring.control_child[task] = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         wiring.report_read, wiring.report_write = channel(1 << 20)
         wiring.death_read, wiring.death_write = os.pipe()
 
     def _spawn(self, task: int) -> None:
         plan = self.plans[task]
         wiring = self.wiring
-        pid = _procs.fork(lambda: task_main(plan, wiring))
+        wiring.new_control(task)  # a fresh one per incarnation: the parent holds one end per task
+        try:
+            pid = _procs.fork(lambda: task_main(plan, wiring))
+        finally:
+            wiring.control_child.pop(task).close()  # the child's end lives in the child only
         self.pids[task] = pid
         self.reported.discard(task)
         self.log.write(f"started task {task} of {plan.component!r} (pid {pid}, incarnation {plan.incarnation}), log {plan.log_path.name}")
@@ -147,12 +151,20 @@ class Supervisor:
             self.started = time.monotonic()
             for task in sorted(self.plans):
                 self._spawn(task)
+            again = False
             try:
                 reason = self._watch()
             except KeyboardInterrupt:
                 reason = "stopped"
+                # with a stop event already set, this is a second Ctrl-C: stop now, no drain
+                again = self.stop_event is not None and self.stop_event.is_set()
                 self.log.write("interrupted (Ctrl-C): stopping")
-            self._shutdown()
+            try:
+                if again:
+                    raise KeyboardInterrupt
+                self._shutdown()
+            except KeyboardInterrupt:  # asked again while draining: stop now (the tasks are killed below)
+                self.log.write("interrupted again (Ctrl-C): killing the tasks")
         finally:
             self._kill_all()
             self.wiring.close()

@@ -598,6 +598,8 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
         return 0
     if wiring.death_write >= 0:
         os.close(wiring.death_write)
+        wiring.death_write = -1
+    wiring.keep_only(plan.task, _destinations(plan))
     try:
         return _task_main(plan, wiring)
     except BaseException as exc:  # whatever kills a task, the engine's crash report says why
@@ -606,6 +608,15 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
     finally:
         if _engine_gone(wiring):  # nobody else will stop what our component started
             os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def _destinations(plan: TaskPlan) -> set[int]:
+    """Return the tasks this task may send to: its streams' subscribers, and the spouts (acks)."""
+    tasks = set(plan.spout_tasks)
+    for subs in plan.subscriptions.values():
+        for sub in subs:
+            tasks.update(sub.tasks)
+    return tasks
 
 
 def _engine_gone(wiring: Wiring) -> bool:

@@ -45,6 +45,36 @@ class Wiring:
     death_read: int = -1
     death_write: int = -1
 
+    def new_control(self, task: int) -> None:
+        """Create the control socket pair of a task's next incarnation (closing the previous one)."""
+        for table in (self.control_parent, self.control_child):
+            old = table.pop(task, None)
+            if old is not None:
+                old.close()
+        self.control_parent[task], self.control_child[task] = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+    def keep_only(self, task: int, destinations: set[int]) -> None:
+        """In a task process: close every socket the task does not use (its file descriptors stay few).
+
+        A task reads its own inbox and control socket, and writes to the inboxes of
+        ``destinations`` (the tasks it emits or acks to) and to the report socket.
+        """
+        for other, sock in list(self.inbox_read.items()):
+            if other != task:
+                sock.close()
+                del self.inbox_read[other]
+        for other, sock in list(self.inbox_write.items()):
+            if other not in destinations:
+                sock.close()
+                del self.inbox_write[other]
+        for table in (self.control_parent, self.control_child):
+            for other, sock in list(table.items()):
+                if other != task or table is self.control_parent:
+                    sock.close()
+                    del table[other]
+        self.report_read.close()
+        self.report_read = None
+
     def close(self) -> None:
         """Close everything (the engine, once all tasks are gone)."""
         socks = [*self.inbox_read.values(), *self.inbox_write.values(), *self.control_parent.values(), *self.control_child.values()]

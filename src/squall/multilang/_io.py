@@ -19,6 +19,8 @@ from squall.errors import PeerGoneError, ProtocolError
 from squall.protocol import HEARTBEAT_STREAM, Decoder, describe
 
 READ_CHUNK = 256 * 1024
+MAX_FRAME_KEY = "squall.multilang.max_frame_bytes"
+DEFAULT_MAX_FRAME = 64 * 1024 * 1024  # a multi-lang message (one tuple or command) larger than this is refused
 _ONLY_DICTS = {dict}
 FLUSH_FRAMES = 512
 
@@ -268,7 +270,9 @@ class InputReader:
         is_bolt: bool,
         heartbeat_marker: bytes,
         on_end: Optional[Callable[[BaseException], None]] = None,
+        max_frame: int = DEFAULT_MAX_FRAME,
     ) -> None:
+        self._max_frame = max_frame
         self._read = read
         self._decoder = decoder
         self._inbox = inbox
@@ -308,10 +312,16 @@ class InputReader:
                 if pending:
                     raise ProtocolError(
                         f"input ended inside a frame: {pending} byte(s) never terminated; "
-                        "the peer must finish every message (JSON: a line 'end')"
+                        f"the peer must finish every message ({self._decoder.frame_end})"
                     )
                 raise PeerGoneError("Storm closed the component's stdin (EOF)")
             messages = feed(data)
+            if not messages and self._decoder.buffered() > self._max_frame:
+                # only an unfinished frame grows across reads: checked when a read completes nothing
+                raise ProtocolError(
+                    f"an input frame passed {self._max_frame} bytes without ending ({self._decoder.frame_end}); "
+                    f"raise conf {MAX_FRAME_KEY!r} if tuples are really that big"
+                )
             if messages:
                 batch = route(messages, data)
                 if batch:

@@ -8,7 +8,17 @@ from typing import Any, BinaryIO, Callable, Optional, Union
 from squall.api import INFO, Bolt, Component, TopologyContext, TupleFactory
 from squall.errors import ComponentCrashed, ConfigError, PeerGoneError, ProtocolError
 from squall.multilang._host import MultilangHost
-from squall.multilang._io import READ_CHUNK, FrameWriter, Inbox, InputReader, TaskIdWaiters, byte_sink, byte_source
+from squall.multilang._io import (
+    DEFAULT_MAX_FRAME,
+    MAX_FRAME_KEY,
+    READ_CHUNK,
+    FrameWriter,
+    Inbox,
+    InputReader,
+    TaskIdWaiters,
+    byte_sink,
+    byte_source,
+)
 from squall.multilang._logfile import log_file_path, open_log_file
 from squall.multilang._spout_input import SpoutInput
 from squall.multilang._stdio import LineRouter, protocol_stdio
@@ -147,6 +157,9 @@ class _Runtime:
         max_queued = conf.get(MAX_QUEUED_KEY, self._max_queued)
         if not isinstance(max_queued, int) or isinstance(max_queued, bool) or max_queued < 1:
             raise ConfigError(f"conf {MAX_QUEUED_KEY!r} must be a positive integer, got {max_queued!r}")
+        max_frame = conf.get(MAX_FRAME_KEY, DEFAULT_MAX_FRAME)
+        if not isinstance(max_frame, int) or isinstance(max_frame, bool) or max_frame < 1024:
+            raise ConfigError(f"conf {MAX_FRAME_KEY!r} must be an integer number of bytes >= 1024, got {max_frame!r}")
         inbox = Inbox(max_queued, before_wait=writer.flush, may_block=lambda: not waiters.pending())
         holder.append(inbox)
         host = MultilangHost(self._ser, writer, waiters, on_fatal=inbox.abort, file_log=file_log)
@@ -162,6 +175,7 @@ class _Runtime:
             self._is_bolt,
             self._ser.heartbeat_marker,
             self._on_input_end,
+            max_frame,
         )
         reader.start(rest)
         self._host = host

@@ -31,6 +31,7 @@ class JsonDecoder(Decoder):
     """
 
     __slots__ = ("_pending", "_last4", "_size")
+    frame_end = "a line 'end' after each JSON message"
 
     def __init__(self) -> None:
         self._pending: list[bytes] = []  # chunks of an unfinished frame

@@ -37,6 +37,7 @@ class MsgpackDecoder(Decoder):
     """
 
     __slots__ = ("_unpacker", "_fed")
+    frame_end = "each msgpack object complete"
 
     def __init__(self) -> None:
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=_MAX_BUFFER, strict_map_key=False,

@@ -22,6 +22,9 @@ class Decoder(abc.ABC):
     def buffered(self) -> int:
         """Return how many bytes of an unfinished frame are waiting for more input."""
 
+    #: how a frame ends, for error messages ("a line 'end'", "a complete msgpack object")
+    frame_end: str = "the end of its frame"
+
 
 class FrameEncoder:
     """Encode frames on one thread, with fast paths for the per-tuple commands.

@@ -29,14 +29,14 @@ PROJECT_FILES = {
     "test_topology.py.tmpl": "tests/test_topology.py",
 }
 
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # fullmatch: "$" would accept a trailing newline
 _TAKEN = frozenset({"squall", "topologies", "tests", "test", "conftest"})
 
 
 def check_project_name(name: str) -> None:
     """Raise ``ConfigError`` unless ``name`` can be both a folder and a Python package name."""
     suggestion = re.sub(r"[^a-z0-9_]", "_", str(name).lower()).lstrip("0123456789") or "my_project"
-    if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
         raise ConfigError(
             f"project name {name!r} is not a valid Python package name (lowercase letters, digits "
             f"and '_', not starting with a digit, not a keyword); use e.g. {suggestion!r}"
