@@ -126,3 +126,30 @@ def test_a_batching_bolt_lets_process_batch_settle_members_explicitly() -> None:
     assert host.fails == ["a"] and sorted(host.acks) == ["b", "t"]
     with pytest.raises(TopologyError, match=r"ack\(\) of tuple id 'b'"):
         bolt.ack("b")
+
+
+def test_inputs_left_to_the_user_may_be_settled_from_any_thread_at_any_time() -> None:
+    import threading
+
+    class Threaded(Bolt):
+        auto_ack = False
+
+        def process(self, t: Any) -> None:
+            if t.values[0] == "now":  # a delivery thread acks while process() still runs
+                worker = threading.Thread(target=self.ack, args=(t,))
+                worker.start()
+                worker.join()
+
+    bolt = Threaded()
+    host = BatchHost()
+    from tests.api.fakes import context
+
+    bolt._squall_prepare(host, {}, context())
+    assert _errors(bolt, [tup(1, "now"), tup(2, "later")]) == []
+    worker = threading.Thread(target=bolt.fail, args=(2,))  # after the batch, from another thread
+    worker.start()
+    worker.join()
+    assert host.acks == [1] and host.fails == [2] and host.batches == []
+    assert bolt._squall_open == set()
+    with pytest.raises(TopologyError, match=r"ack\(\) of tuple id 1"):
+        bolt.ack(1)

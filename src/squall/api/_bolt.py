@@ -113,23 +113,29 @@ class Bolt(Component):
         super()._squall_prepare(host, conf, context)
 
     def _squall_settle(self, tup_id: Any, what: str) -> None:
-        """Mark an input explicitly acked or failed; refuse a second time (the one rule, every host)."""
+        """Mark an input explicitly acked or failed; refuse a second time (the one rule, every host).
+
+        Safe from any thread: an input left to the user is registered in ``_squall_open``
+        before ``process`` runs, and set operations are atomic.
+        """
         if tup_id is None:
             return  # an untracked id, as hosts give to unanchored inputs on Storm
+        try:
+            self._squall_open.remove(tup_id)
+            return
+        except (KeyError, TypeError, AttributeError):
+            pass
         if tup_id == self._squall_current:
             self._squall_current = _SETTLED
             return
-        try:
-            self._squall_open.remove(tup_id)
-        except (KeyError, TypeError, AttributeError):
-            raise TopologyError(
-                f"{getattr(self, 'component_name', type(self).__name__)}: {what}() of tuple id {tup_id!r}, "
-                "which was already acked or failed (or is not an input of this bolt); "
-                "ack or fail each input tuple once"
-            ) from None
+        raise TopologyError(
+            f"{getattr(self, 'component_name', type(self).__name__)}: {what}() of tuple id {tup_id!r}, "
+            "which was already acked or failed (or is not an input of this bolt); "
+            "ack or fail each input tuple once"
+        )
 
     def _squall_after(self, tup_id: Any, settle: Optional[Callable[[Any], None]]) -> None:
-        """End the dispatch of one input: ``settle`` it unless the user did; else keep it open."""
+        """End the dispatch of an auto-acked input: ``settle`` it unless the user did; else keep it open."""
         if self._squall_current is _SETTLED:
             return
         self._squall_current = _SETTLED
@@ -138,30 +144,51 @@ class Bolt(Component):
         else:
             self._squall_open.add(tup_id)
 
+    def _squall_end_held(self, tup_id: Any, settle: Optional[Callable[[Any], None]]) -> None:
+        """``settle`` an input left to the user (auto_ack off) unless it was acked or failed already."""
+        if settle is None:
+            return
+        try:
+            self._squall_open.remove(tup_id)
+        except KeyError:
+            return  # the user (maybe on another thread) acked or failed it
+        settle(tup_id)
+
     def _squall_on_tuple(self, tup: Tuple) -> None:
         """Run the user's code for one input tuple, applying the auto_* flags.
 
         Exceptions from user code propagate after the input was failed (auto_fail).
         """
         host = self._host
-        self._squall_current = tup.id
+        tup_id = tup.id
         if tup.is_tick:
+            self._squall_current = tup_id
             try:
                 self.process_tick(tup)
             finally:
-                self._squall_after(tup.id, host.ack)
+                self._squall_after(tup_id, host.ack)
             return
+        held = not self.auto_ack
+        if held:
+            self._squall_open.add(tup_id)  # before process: its acks may come from any thread
+        else:
+            self._squall_current = tup_id
         if self.auto_anchor:
-            self._squall_anchors = (tup.id,)
+            self._squall_anchors = (tup_id,)
             self._squall_anchor_thread = threading.get_ident()
         try:
             self.process(tup)
         except BaseException:
-            self._squall_after(tup.id, host.fail if self.auto_fail else None)
+            fail = host.fail if self.auto_fail else None
+            if held:
+                self._squall_end_held(tup_id, fail)
+            else:
+                self._squall_after(tup_id, fail)
             raise
         finally:
             self._squall_anchor_thread = None
-        self._squall_after(tup.id, host.ack if self.auto_ack else None)
+        if not held:
+            self._squall_after(tup_id, host.ack)
 
     def _squall_on_tuples(self, tuples: Iterable[Tuple], on_error: OnError) -> None:
         """Run ``_squall_on_tuple`` for each tuple in order: the batch entry point of hosts.
@@ -189,7 +216,7 @@ class Bolt(Component):
         auto_anchor, auto_fail = self.auto_anchor, self.auto_fail
         # a host with ack_many(ids) gets the batch's auto-acks in one call after it
         ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
-        auto_ack = self.auto_ack and ack_many is None
+        held = None if self.auto_ack else self._squall_open  # inputs left to the user
         done: list[Any] = []
         settled = _SETTLED
         thread = _get_ident() if auto_anchor else None
@@ -207,22 +234,26 @@ class Bolt(Component):
                         continue
                     if thread is not None:
                         self._squall_anchors = (tup.id,)
-                    self._squall_current = tup.id
+                    if held is not None:
+                        held.add(tup.id)  # before process: its acks may come from any thread
+                    else:
+                        self._squall_current = tup.id
                     try:
                         process(tup)
                     except BaseException:
-                        self._squall_after(tup.id, fail if auto_fail else None)
+                        if held is not None:
+                            self._squall_end_held(tup.id, fail if auto_fail else None)
+                        else:
+                            self._squall_after(tup.id, fail if auto_fail else None)
                         raise
-                    if self._squall_current is settled:
-                        continue  # the user acked or failed it explicitly
+                    if held is not None or self._squall_current is settled:
+                        continue  # left to the user, or acked or failed explicitly
                     # _squall_current is reset once, when the batch ends: between two
                     # tuples only this loop runs on this thread
                     if ack_many is not None:
                         done.append(tup.id)
-                    elif auto_ack:
-                        ack(tup.id)
                     else:
-                        self._squall_open.add(tup.id)
+                        ack(tup.id)
                 except Exception as exc:
                     on_error(exc, tup)
         except BaseException:
