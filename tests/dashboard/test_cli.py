@@ -77,7 +77,9 @@ def test_run_ui_prints_the_address_and_serves_the_run(tmp_path):
         assert {"squall_tuples_emitted", "squall_tuples_acked", "squall_capacity_ratio"} <= names
         assert request(metrics.replace("/metrics", "/")).status == 404  # metrics port: no page
     finally:
-        assert command.stop() == 0, "\n".join(command.seen)
+        code = command.stop()
+    # the picky bolt crashes once on purpose: a run whose tasks crashed exits 1 and says why
+    assert code == 1, "\n".join(command.seen)
 
 
 def _squall(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
