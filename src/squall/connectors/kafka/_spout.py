@@ -39,8 +39,9 @@ class KafkaSpout(Spout):
     reason), logged and reported in any case, and commits move past it. A record that
     ``to_values`` rejects is given up the same way at once. A partition holding
     ``max_uncommitted`` offsets that cannot be committed yet is paused until commits
-    catch up, so memory stays bounded. After a crash, the restarted task (same static
-    group member) resumes from the committed offsets: records after them are read again.
+    catch up, so memory stays bounded. After a crash, the group gives the dead task's
+    partitions to a live member once its session times out (10 s by default), which
+    resumes from the committed offsets: records after them are read again.
 
     Brokers: the ``brokers`` attribute, else the conf key ``squall.kafka.brokers`` (set
     by ``-o``, by the ``kafka`` setting of the squall.toml environment, or by ``squall
@@ -147,12 +148,12 @@ class _Reader:
         self.module = confluent_kafka()
         topology = conf.get("topology.name") or "squall"
         group = settings["group_id"] or f"{topology}.{self.name}"
-        task_index = context.component_tasks(self.name).index(context.task_id)
         self.consumer = self.module.Consumer({
             "bootstrap.servers": self.brokers,
             "group.id": group,
-            # a restarted task is the same static member: it takes its partitions back at once
-            "group.instance.id": f"{group}.{self.name}.{task_index}",
+            # a dynamic member: a static one (group.instance.id) is fenced for good when its
+            # session expires during a broker outage; 10 s (not 45) hands a dead task's
+            # partitions on quickly
             "session.timeout.ms": 10_000,
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
