@@ -15,6 +15,7 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOT_FOLDERS: list[Path] = []
 
 
 def _require_browser() -> None:
@@ -55,4 +56,5 @@ def screenshots(tmp_path_factory) -> Path:
     """A folder for screenshots; printed so a reader can open them."""
     folder = tmp_path_factory.mktemp("dashboard-screenshots")
     print(f"\ndashboard screenshots: {folder}")
+    SCREENSHOT_FOLDERS.append(folder)  # printed again in the terminal summary (conftest)
     return folder

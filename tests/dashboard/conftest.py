@@ -17,7 +17,7 @@ import pytest
 from squall.dashboard import DashboardServer, EmbeddedSource
 from squall.engine import run_local
 
-from tests.dashboard.browser import browser, screenshots  # noqa: F401 - fixtures for every module
+from tests.dashboard.browser import SCREENSHOT_FOLDERS, browser, screenshots  # noqa: F401 - fixtures
 from tests.dashboard.topologies import Numbers
 
 
@@ -98,3 +98,10 @@ def live_run(tmp_path) -> Iterator[LiveRun]:
     """The Numbers topology on the embedded engine, served by a dashboard."""
     with serve_run(Numbers.model, tmp_path / "run") as run:
         yield run
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the browser tests' screenshots are, even when output is captured."""
+    for folder in SCREENSHOT_FOLDERS:
+        shots = ", ".join(sorted(p.name for p in folder.glob("*.png")))
+        terminalreporter.write_line(f"dashboard screenshots in {folder}: {shots}")

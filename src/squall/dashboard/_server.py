@@ -119,7 +119,8 @@ class DashboardServer:
     @property
     def url(self) -> str:
         """The address to open (with ``?token=`` when a token is needed)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host  # all interfaces
+        host = f"[{host}]" if ":" in host else host
         base = f"http://{host}:{self.port}/"
         return base + (f"?token={quote(self.token)}" if self.token else "")
 

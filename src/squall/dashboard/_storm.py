@@ -163,8 +163,11 @@ def _count(params: dict[str, Any], key: str, minimum: int) -> Optional[int]:
     return value
 
 
-def _grouping(thrift_grouping: Any) -> Grouping:
-    """Return squall's name for a Thrift ``Grouping`` union (custom ones read as ``none``)."""
+def _grouping(thrift_grouping: Any, stream_fields: tuple[str, ...] = ()) -> Grouping:
+    """Return squall's name for a Thrift ``Grouping`` union (unknown custom ones read as ``none``).
+
+    Storm's ``PartialKeyGrouping()`` without arguments keys on the stream's first field.
+    """
     g = thrift_grouping
     if g.fields is not None:
         return Grouping.fields(*g.fields) if g.fields else Grouping.GLOBAL
@@ -173,7 +176,7 @@ def _grouping(thrift_grouping: Any) -> Grouping:
             return Grouping(kind)
     custom = getattr(g, "custom_object", None)
     if custom is not None and custom.full_class_name.endswith("PartialKeyGrouping"):
-        names = [a.string_arg for a in custom.args_list or [] if a.string_arg]
+        names = [a.string_arg for a in custom.args_list or [] if a.string_arg] or list(stream_fields[:1])
         if names:
             return Grouping.partial_key(*names)
     return Grouping.NONE
@@ -186,7 +189,8 @@ def model_from_storm(name: str, structure: Any) -> TopologyModel:
     streams = {n: _streams(common) for n, _, common in parts}
     components: dict[str, ComponentModel] = {}
     for comp_name, kind, common in parts:
-        inputs = tuple(InputModel(sid.componentId, sid.streamId, _grouping(g))
+        inputs = tuple(InputModel(sid.componentId, sid.streamId,
+                                  _grouping(g, streams[sid.componentId][sid.streamId].fields))
                        for sid, g in (common.inputs or {}).items()
                        if sid.streamId in streams.get(sid.componentId, {}))
         components[comp_name] = ComponentModel(
