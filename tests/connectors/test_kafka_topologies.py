@@ -156,7 +156,9 @@ def test_sigkill_of_the_spout_loses_nothing(kafka_broker, start, tmp_path):
     assert len(list(out.glob("life-*"))) == 2, "the spout was killed once and came back"
     at_kill = json.loads((out / "killed").read_text())
     where = input_positions(kafka_broker.bootstrap, source, 4)
-    assert any(seen > 1 for seen in watcher.values.values()), "records after the last commit are read again"
+    # records in flight at the kill are read again; whether some were already written
+    # depends on timing (on Storm the whole worker dies with the spout), so duplicates may
+    # or may not appear, but never from before the position committed at the kill
     assert_duplicates_after(watcher, where, at_kill, source)
 
 
