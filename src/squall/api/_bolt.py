@@ -92,6 +92,8 @@ class Bolt(Component):
                 anchor_ids = ()
         else:
             anchor_ids = [_tuple_id(a) for a in anchors]
+        if direct_task is not None:
+            self._squall_check_direct(stream, direct_task)
         return self._host.emit(stream, values, anchor_ids, None, direct_task, need_task_ids)
 
     def ack(self, tup: Any) -> None:

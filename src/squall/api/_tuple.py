@@ -41,6 +41,19 @@ class Tuple(NamedTuple):
         return self.stream == HEARTBEAT_STREAM and self.task == -1
 
 
+def tick_tuple(freq_secs: float, tup_id: Any = None) -> Tuple:
+    """Return a tick tuple as every host delivers it: values ``(freq_secs,)``, as on Storm.
+
+    Storm's executor sends ``new Values(tickTimeSecs)`` from ``__system`` task -1 on
+    stream ``__tick``; an integral frequency is an ``int`` (Storm reads it as one).
+
+    >>> tick_tuple(1.0).values, tick_tuple(1).is_tick
+    ((1,), True)
+    """
+    freq = int(freq_secs) if float(freq_secs).is_integer() else freq_secs
+    return _new_tuple(Tuple, (tup_id, TICK_COMPONENT, TICK_STREAM, -1, (freq,)))
+
+
 class TupleFactory:
     """Build ``Tuple`` objects whose values are named by the source stream's fields.
 

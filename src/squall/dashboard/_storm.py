@@ -18,7 +18,7 @@ from squall.dashboard._view import figures_of, topology_view
 from squall.storm import StormEnv, activate, deactivate, kill, list_topologies, rebalance, stats
 from squall.storm._control import nimbus
 from squall.storm.nimbus import TopologyNotRunning
-from squall.topology import BOLT, SPOUT, ComponentModel, Grouping, InputModel, Stream, TopologyModel
+from squall.topology import BOLT, SPOUT, ComponentModel, Grouping, GroupingKind, InputModel, Stream, TopologyModel
 from squall.errors import TopologyError
 
 ACTIONS = ("activate", "deactivate", "rebalance", "kill")
@@ -171,8 +171,8 @@ def _grouping(thrift_grouping: Any, stream_fields: tuple[str, ...] = ()) -> Grou
     g = thrift_grouping
     if g.fields is not None:
         return Grouping.fields(*g.fields) if g.fields else Grouping.GLOBAL
-    for kind in ("shuffle", "local_or_shuffle", "all", "none", "direct"):
-        if getattr(g, kind, None) is not None:
+    for kind in GroupingKind:  # the Thrift union names its null-struct members as our kinds
+        if getattr(g, kind.value, None) is not None:
             return Grouping(kind)
     custom = getattr(g, "custom_object", None)
     if custom is not None and custom.full_class_name.endswith("PartialKeyGrouping"):

@@ -12,10 +12,32 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
+from squall.errors import EngineError
+
 TASK_BITS = 16
 TASK_MASK = (1 << TASK_BITS) - 1
 _BUCKETS_PER_OCTAVE = 8
 _MIN_LOG = -10 * _BUCKETS_PER_OCTAVE  # ~1 microsecond
+
+
+def unknown_input_error(task: str, what: str, tup_id: Any) -> EngineError:
+    """Return the error of an ack or fail of an id that is not a pending input of ``task``.
+
+    >>> str(unknown_input_error("count[3]", "ack", 7))[:44]
+    'count[3]: ack() of unknown tuple id 7 (alre'
+    """
+    return EngineError(
+        f"{task}: {what}() of unknown tuple id {tup_id!r} "
+        f"(already acked or failed, or not an input of this task); {what} each input tuple once"
+    )
+
+
+def unknown_anchor_error(task: str, anchor: Any) -> EngineError:
+    """Return the error of an emit anchored to an id that is not a pending input of ``task``."""
+    return EngineError(
+        f"{task}: emit anchored to unknown tuple id {anchor!r} "
+        "(already acked or failed, or not an input of this task); anchor to live input tuples"
+    )
 
 
 class SpoutTracker:

@@ -6,6 +6,7 @@ import re
 from typing import Any, Mapping
 
 from squall.errors import TopologyError
+from squall.topology._grouping import GroupingKind
 from squall.topology._model import BOLT, SPOUT, ComponentModel, InputModel, TopologyModel
 from squall.topology._spec import ComponentSpec
 
@@ -180,12 +181,12 @@ def _check_inputs(where: str, model: TopologyModel, comp: ComponentModel) -> Non
                 f"{label}: {inp.grouping!r} uses field(s) {missing} that stream {inp.stream!r} "
                 f"does not declare (fields: {list(stream.fields)})"
             )
-        if inp.grouping.kind == "direct" and not stream.direct:
+        if inp.grouping.kind is GroupingKind.DIRECT and not stream.direct:
             raise TopologyError(
                 f"{label}: Grouping.DIRECT needs a direct stream; declare it as "
                 f"Stream({list(stream.fields)}, name={inp.stream!r}, direct=True)"
             )
-        if stream.direct and inp.grouping.kind != "direct":
+        if stream.direct and inp.grouping.kind is not GroupingKind.DIRECT:
             raise TopologyError(
                 f"{label}: stream {inp.stream!r} is direct, so it must be read with Grouping.DIRECT"
             )
