@@ -39,7 +39,9 @@ def unknown_grouping(kind: NoReturn) -> NoReturn:
 
     Type-checked code never reaches it; at run time it raises ``TopologyError``.
     """
-    raise TopologyError(f"unknown grouping kind {kind!r}: this squall does not handle it")
+    raise TopologyError(
+        f"unknown grouping kind {kind!r}: expected one of {', '.join(k.value for k in GroupingKind)}"
+    )
 
 
 @dataclass(frozen=True)
