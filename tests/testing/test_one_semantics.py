@@ -199,3 +199,42 @@ def test_in_process_shuffles_are_reproducible_per_seed():
     assert _sink_tasks(1) == _sink_tasks(1)
     assert sorted(set(_sink_tasks(0))) == Shuffled.model.task_ids()["sink"]
     assert any(_sink_tasks(seed) != _sink_tasks(0) for seed in (1, 2, 3))
+
+
+class Pairer(Bolt):
+    """Hold inputs in pairs; emit one tuple anchored to both, then ack both."""
+
+    outputs = ["pair"]
+    auto_ack = False
+
+    def initialize(self, conf, context):
+        self.held = []
+
+    def process(self, tup):
+        self.held.append(tup)
+        if len(self.held) == 2:
+            first, second = self.held
+            self.emit([first.values[0] + second.values[0]], anchors=self.held)
+            self.held = []
+            self.ack(first)
+            self.ack(second)
+
+
+class FailsB(Bolt):
+    def process(self, tup):
+        if "b" in tup.values[0]:
+            self.fail(tup)
+
+
+class Paired(Topology):
+    words = Chirper.spec()
+    pairs = Pairer.spec(inputs=[words])
+    sink = FailsB.spec(inputs=[pairs])
+
+
+def test_a_tuple_anchored_to_two_trees_completes_or_fails_both():
+    result = run_topology(Paired, {"words": [("a",), ("b",), ("c",), ("d",), ("e",)]})
+    assert result.values("pairs") == [("ab",), ("cd",)]
+    assert result.failed == {"words": [0, 1]}  # "ab" failed: both of its trees
+    assert result.acked == {"words": [2, 3]}  # "cd" acked: both complete
+    assert result.pending == {"words": [4]}  # "e" is still held

@@ -13,32 +13,18 @@ import random
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory, tick_tuple
-from squall.engine._acking import unknown_anchor_error, unknown_input_error
 from squall.engine._carry import check_carried
 from squall.engine._routing import Router
 from squall.errors import ComponentCrashed, TopologyError
 from squall.testing._recording import LogEntry
 from squall.testing._result import TopologyResult, declared_streams
+from squall.testing._trees import Trees
 from squall.topology import ComponentModel, TopologyModel
 
 TICK_KEY = "topology.tick.tuple.freq.secs"
-
-
-@dataclass
-class _Root:
-    spout_task: int
-    tup_id: Any
-    pending: int = 0
-
-
-@dataclass
-class _Open:
-    task: int
-    roots: frozenset[int]
 
 
 class _TaskHost:
@@ -105,12 +91,13 @@ class InProcessRunner:
         self.model = model
         self.raise_errors = raise_errors
         self.task_ids = model.task_ids()
-        self._routers = _routers(model, self.task_ids, seed)
         self.result = TopologyResult(engine="inprocess", streams=declared_streams(model))
         self._queue: deque[tuple[_Task, Tuple]] = deque()
         self._callbacks: deque[tuple[_Task, str, Any]] = deque()
-        self._roots: dict[int, _Root] = {}
-        self._open: dict[int, _Open] = {}
+        master = random.Random(seed)
+        self._routers = _routers(model, self.task_ids, master)
+        spout_tasks = [t for c in model.spouts for t in self.task_ids[c.name]]
+        self._trees = Trees(spout_tasks, random.Random(master.getrandbits(64)))
         self._ids = itertools.count(1)
         self._fatal: list[tuple[_Task, BaseException]] = []
         self._emits = 0
@@ -173,9 +160,8 @@ class InProcessRunner:
         self.close()
         self.result.idle = idle
         self.result.pending = {}
-        for root in self._roots.values():
-            name = self.tasks[root.spout_task].model.name
-            self.result.pending.setdefault(name, []).append(root.tup_id)
+        for spout_task, msg_ids in self._trees.pending().items():
+            self.result.pending.setdefault(self.tasks[spout_task].model.name, []).extend(msg_ids)
         return self.result
 
     def step(self, deadline: Optional[float] = None) -> bool:
@@ -230,74 +216,36 @@ class InProcessRunner:
         targets = self._routers[task.id].route(stream, values, direct_task)
         self._emits += 1
         self.result.emitted.setdefault(name, {}).setdefault(stream, []).append(tuple(values))
-        roots: frozenset[int] = frozenset()
-        if task.model.is_spout and tup_id is not None:
-            key = next(self._ids)
-            self._roots[key] = _Root(task.id, tup_id)
-            roots = frozenset([key])
-        elif not task.model.is_spout:
-            roots = self._anchor_roots(task, anchors)
+        if task.model.is_spout:
+            if tup_id is not None and not targets:  # nobody listens: the tree is complete at once
+                self._callbacks.append((task, "ack", tup_id))
+            slots = self._trees.spout_emit(task.id, tup_id, len(targets))
+        else:
+            slots = self._trees.bolt_emit(task.id, f"{name}[{task.id}]", anchors, len(targets))
         try:  # as the embedded engine does: values travel through its codec
             values = check_carried(name, stream, task.context.output_fields.get(stream, ()), values)
-        except TopologyError as exc:  # the engine fails that tree alone and reports why
+        except TopologyError as exc:  # the engine fails those trees alone and reports why
             self.result.errors.setdefault(name, []).append(str(exc))
             self.result.logs.setdefault(name, []).append(LogEntry(ERROR, str(exc)))
-            for r in roots:
-                self._complete(r, "fail")
+            self._settled("fail", self._trees.fail_roots(self._trees.roots_of(slots)))
             return targets
-        for target in targets:
+        for target, record in zip(targets, slots):
             delivery = next(self._ids)
-            for r in roots:
-                self._roots[r].pending += 1
-            self._open[delivery] = _Open(target, roots)
+            self._trees.deliver(delivery, target, record)
             consumer = self.tasks[target]
             self._queue.append((consumer, consumer.factory.make(delivery, name, stream, task.id, values)))
-        if roots and not targets and task.model.is_spout:
-            self._complete(next(iter(roots)), "ack")
         return targets
 
-    def _anchor_roots(self, task: _Task, anchors: Sequence[Any]) -> frozenset[int]:
-        """Return the open trees ``anchors`` belong to; refuse an anchor that is not a pending input."""
-        roots: set[int] = set()
-        for anchor in anchors:
-            if anchor is None:
-                continue  # an untracked input (a tick) adds nothing to a tree
-            held = self._open.get(anchor)
-            if held is None or held.task != task.id:
-                raise unknown_anchor_error(f"{task.model.name}[{task.id}]", anchor)
-            roots.update(r for r in held.roots if r in self._roots)
-        return frozenset(roots)
-
     def _ack(self, task: _Task, tup_id: Any) -> None:
-        held = self._take(task, tup_id, "ack")
-        if held is None:
-            return
-        for r in held.roots:
-            root = self._roots.get(r)
-            if root is not None:
-                root.pending -= 1
-                if root.pending <= 0:
-                    self._complete(r, "ack")
+        self._settled("ack", self._trees.ack(task.id, tup_id, f"{task.model.name}[{task.id}]"))
 
-    def _fail(self, task: Optional[_Task], tup_id: Any) -> None:
-        held = self._open.pop(tup_id, None) if task is None else self._take(task, tup_id, "fail")
-        if held is not None:
-            for r in held.roots:
-                self._complete(r, "fail")
+    def _fail(self, task: _Task, tup_id: Any) -> None:
+        self._settled("fail", self._trees.fail(task.id, tup_id, f"{task.model.name}[{task.id}]"))
 
-    def _take(self, task: _Task, tup_id: Any, what: str) -> Optional[_Open]:
-        """Remove and return the pending input ``tup_id`` of ``task``; refuse an unknown id."""
-        if tup_id is None:
-            return None  # an untracked input (a tick)
-        held = self._open.get(tup_id)
-        if held is None or held.task != task.id:
-            raise unknown_input_error(f"{task.model.name}[{task.id}]", what, tup_id)
-        return self._open.pop(tup_id)
-
-    def _complete(self, key: int, event: str) -> None:
-        root = self._roots.pop(key, None)
-        if root is not None:
-            self._callbacks.append((self.tasks[root.spout_task], event, root.tup_id))
+    def _settled(self, event: str, trees: list[tuple[int, Any]]) -> None:
+        """Queue the spout callbacks of trees that completed (``ack``) or failed."""
+        for spout_task, msg_id in trees:
+            self._callbacks.append((self.tasks[spout_task], event, msg_id))
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -319,8 +267,7 @@ class InProcessRunner:
         self.result.logs.setdefault(name, []).append(LogEntry(ERROR, text))
         if not task.instance.exit_on_exception:
             return
-        for held_id in [i for i, o in self._open.items() if o.task == task.id]:
-            self._fail(None, held_id)  # a crashed task never silently drops tuples
+        self._settled("fail", self._trees.fail_held(task.id))  # a crashed task never silently drops tuples
         task.instance = task.model.component_class()
         self._prepare(task)
         if task.model.is_spout:
@@ -350,21 +297,20 @@ class InProcessRunner:
             return False
         stale, progressed = 0, False
         while stale < max_idle_ticks and time.monotonic() < deadline:
-            if not any(o.task in tick_tasks for o in self._open.values()):
+            if not self._trees.holds(tick_tasks):
                 break
-            before = (len(self._open), len(self._roots), self._emits)
+            before = (self._trees.size(), self._emits)
             self.tick()
             self.drain(deadline)
-            if (len(self._open), len(self._roots), self._emits) != before:
+            if (self._trees.size(), self._emits) != before:
                 stale, progressed = 0, True
             else:
                 stale += 1
         return progressed
 
 
-def _routers(model: TopologyModel, task_ids: dict[str, list[int]], seed: int) -> dict[int, Router]:
-    """Return one engine ``Router`` per task, each with its own RNG drawn from ``seed``."""
-    master = random.Random(seed)
+def _routers(model: TopologyModel, task_ids: dict[str, list[int]], master: random.Random) -> dict[int, Router]:
+    """Return one engine ``Router`` per task, each with its own RNG drawn from ``master``."""
     return {
         task: Router.for_task(model, task_ids, name, random.Random(master.getrandbits(64)))
         for name, ids in task_ids.items()
