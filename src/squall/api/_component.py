@@ -116,7 +116,7 @@ class Component:
         self.logger = logger
         self.initialize(conf, context)
 
-    def _squall_check_emit(self, stream: str, values: Any) -> list[Any]:
+    def _squall_check_emit(self, stream: str, values: object) -> list[Any]:
         if not isinstance(values, list):
             if not isinstance(values, (tuple, Tuple)):
                 raise TypeError(

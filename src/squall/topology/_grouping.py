@@ -58,7 +58,7 @@ class Grouping:
             )
 
     @classmethod
-    def fields(cls, *names: str) -> "Grouping":  # type: ignore[override]
+    def fields(cls, *names: str) -> "Grouping":
         """Group by the values of ``names``: same values, same task.
 
         >>> Grouping.fields("word")

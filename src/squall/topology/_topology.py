@@ -19,7 +19,7 @@ class _TopologyMeta(type):
     @property
     def model(cls) -> TopologyModel:
         """The compiled, validated topology model."""
-        model = cls.__dict__.get("_squall_model")
+        model: TopologyModel | None = cls.__dict__.get("_squall_model")
         if model is None:
             raise TopologyError(
                 f"{cls.__name__} is the Topology base class: subclass it and add components"
