@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from squall.api import Component, Spout
+from squall.api import Spout
 from squall.errors import ComponentCrashed
 from squall.testing._recording import LogEntry
 from squall.testing._result import TopologyResult, declared_streams

@@ -27,7 +27,7 @@ def send(message):
 setup = read_message()
 open(os.path.join(setup["pidDir"], str(os.getpid())), "w").close()
 send({"pid": os.getpid()})
-send({"command": "log", "msg": "echo_spout started in %s" % os.getcwd()})
+send({"command": "log", "msg": f"echo_spout started in {os.getcwd()}"})
 emitted = 0
 while True:
     message = read_message()
@@ -35,6 +35,6 @@ while True:
         continue
     command = message.get("command")
     if command == "next" and emitted < LIMIT:
-        send({"command": "emit", "tuple": ["hello-%d" % emitted], "need_task_ids": False})
+        send({"command": "emit", "tuple": [f"hello-{emitted}"], "need_task_ids": False})
         emitted += 1
     send({"command": "sync"})

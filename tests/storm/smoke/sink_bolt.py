@@ -31,7 +31,7 @@ facts = {"pid": os.getpid(), "cwd": os.getcwd(), "executable": sys.executable,
          "argv": sys.argv, "path": os.environ.get("PATH", ""), "pidDir": setup["pidDir"]}
 with open(os.path.join(out_dir, "bolt-env.json"), "w") as handle:
     json.dump(facts, handle)
-send({"command": "log", "msg": "sink_bolt ready, writing to %s" % out_dir})
+send({"command": "log", "msg": f"sink_bolt ready, writing to {out_dir}"})
 while True:
     message = read_message()
     if message.get("stream") == "__heartbeat":
