@@ -6,6 +6,7 @@ import inspect
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,20 @@ def test_layers_import_only_downwards():
 
 def test_mypy_passes():
     done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_mypy_is_strict_and_silences_only_named_modules():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert config["strict"] is True
+    assert "ignore_missing_imports" not in config
+    for override in config.get("overrides", []):
+        assert all(not module.startswith("squall") for module in override["module"]), override
+
+
+def test_ruff_passes():
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "bench", "examples"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
 
 
