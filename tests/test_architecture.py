@@ -52,6 +52,17 @@ def test_public_names_are_exported_once_and_documented(name):
     assert inspect.getdoc(obj), f"squall.{name} has no docstring"
 
 
+def test_the_version_is_written_once():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and project["dynamic"] == ["version"]
+    hard_coded = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "src" / "squall").rglob("*.py")
+        if path.name != "_version.py" and f'"{squall.__version__}"' in path.read_text()
+    ]
+    assert hard_coded == []
+
+
 def test_nothing_imports_the_cli():
     offenders = [
         str(path.relative_to(ROOT))
