@@ -22,7 +22,7 @@ WORDS = 20  # echo_spout.LIMIT
 
 def _smoke_jar(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as jar:
-        for script in ("echo_spout.py", "sink_bolt.py"):
+        for script in ("echo_spout.py", "sink_bolt.py", "smoke_multilang.py"):
             jar.write(SMOKE_DIR / script, f"resources/{script}")
     return path
 
