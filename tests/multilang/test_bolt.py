@@ -1,6 +1,5 @@
 """A real bolt child over pipes: handshake, tuples, heartbeats, ticks, task ids, threads."""
 
-import os
 
 from squall.multilang import EXIT_PEER_GONE
 from tests.multilang.harness import Child, context, heartbeat, tick, tup

@@ -10,7 +10,7 @@ from squall.api._context import TopologyContext
 from squall.api._host import ERROR, LEVELS, ComponentHost
 from squall.api._tuple import Tuple
 from squall.errors import TopologyError
-from squall.topology import DEFAULT_STREAM, ComponentSpec, Stream, streams_from_outputs
+from squall.topology import ComponentSpec, streams_from_outputs
 from squall.topology._grouping import direct_emit_error
 
 _PY_TO_STORM_LEVEL = ((logging.ERROR, 4), (logging.WARNING, 3), (logging.INFO, 2), (logging.DEBUG, 1))
@@ -117,7 +117,7 @@ class Component:
         self.logger = logger
         self.initialize(conf, context)
 
-    def _squall_check_emit(self, stream: str, values: Any) -> list[Any]:
+    def _squall_check_emit(self, stream: str, values: object) -> list[Any]:
         if not isinstance(values, list):
             if not isinstance(values, (tuple, Tuple)):
                 raise TypeError(

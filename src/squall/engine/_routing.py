@@ -47,8 +47,10 @@ def subscriptions(model: TopologyModel, task_ids: Mapping[str, list[int]], compo
 
 def _key_bytes(values: Sequence[Any], index: tuple[int, ...]) -> bytes:
     if len(index) == 1:
-        return msgpack.packb(values[index[0]], use_bin_type=True, default=repr)
-    return msgpack.packb([values[i] for i in index], use_bin_type=True, default=repr)
+        key: bytes = msgpack.packb(values[index[0]], use_bin_type=True, default=repr)
+        return key
+    key = msgpack.packb([values[i] for i in index], use_bin_type=True, default=repr)
+    return key
 
 
 def key_hash(values: Sequence[Any], index: tuple[int, ...]) -> int:

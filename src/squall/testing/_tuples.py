@@ -51,7 +51,7 @@ def make_tuple(
                 f"make_tuple(): {len(values)} value(s) {list(values)!r} for {len(fields)} field(s) "
                 f"{list(fields)}; give one value per field"
             )
-        named = namedtuple("Values", list(fields), rename=True)._make(values)  # type: ignore[misc, attr-defined]
+        named = namedtuple("Values", list(fields), rename=True)._make(values)  # type: ignore[attr-defined]
         return Tuple(id, component, stream, task, named)
     return Tuple(id, component, stream, task, tuple(values))
 

@@ -87,7 +87,7 @@ class Grouping:
         object.__setattr__(self, "field_names", field_names)
 
     @classmethod
-    def fields(cls, *names: str) -> "Grouping":  # type: ignore[override]
+    def fields(cls, *names: str) -> "Grouping":
         """Group by the values of ``names``: same values, same task.
 
         >>> Grouping.fields("word")

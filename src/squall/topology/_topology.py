@@ -20,7 +20,7 @@ class _TopologyMeta(type):
     @property
     def model(cls) -> TopologyModel:
         """The compiled, validated topology model."""
-        model = cls.__dict__.get("_squall_model")
+        model: TopologyModel | None = cls.__dict__.get("_squall_model")
         if model is None:
             raise TopologyError(
                 f"{cls.__name__} is the Topology base class: subclass it and add components"
@@ -30,7 +30,7 @@ class _TopologyMeta(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]):  # type: ignore[no-untyped-def]
         cls = super().__new__(mcs, name, bases, namespace)
         if any(isinstance(base, _TopologyMeta) for base in bases):
-            setattr(cls, "_squall_model", _compile(cls, namespace))
+            setattr(cls, "_squall_model", _compile(cls, namespace))  # noqa: B010  (not a declared attribute)
         return cls
 
     def _repr_svg_(cls) -> str:  # Jupyter shows a topology class as a picture
