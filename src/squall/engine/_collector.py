@@ -23,7 +23,7 @@ import os
 import random
 import threading
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Protocol, Sequence
 
 from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker
 from squall.engine._carry import first_uncarried, uncarried_message
@@ -36,10 +36,48 @@ _get_ident = threading.get_ident
 _NOT_HOT = (object(), None)
 
 
-class Collector:
-    """Route emits into output ports, track input tuples, aggregate acks (one per task)."""
+class EmitFn(Protocol):
+    """``ComponentHost.emit``'s signature: what ``Collector.emit`` holds."""
 
-    def __init__(self, plan: TaskPlan, wiring: Wiring, batch: int, timeout: float, pack: Any) -> None:
+    def __call__(
+        self,
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]: ...
+
+
+class Collector:
+    """Route emits into output ports, track input tuples, aggregate acks (one per task).
+
+    Owned by the task host (``TaskHost.collector``), which passes ``wake`` (wake the
+    main loop: called after an emit, ack or fail from a thread other than the one that
+    built the collector) and ``report_uncarried`` (a tuple the engine could not carry:
+    its tree was failed; report why).
+    """
+
+    emit: EmitFn
+    """Route one tuple into the output buffers of its receiving tasks (``ComponentHost.emit``).
+
+    The bolt emit (a compiled closure, see ``_compile_bolt_emit``) or ``_spout_emit``,
+    chosen once by the task's kind."""
+
+    def __init__(
+        self,
+        plan: TaskPlan,
+        wiring: Wiring,
+        batch: int,
+        timeout: float,
+        pack: Any,
+        *,
+        wake: Callable[[], None],
+        report_uncarried: Callable[[str], None],
+    ) -> None:
+        self._wake = wake
+        self._report_uncarried = report_uncarried
         self.plan = plan
         self.task_id = plan.task
         self._wiring = wiring
@@ -70,21 +108,9 @@ class Collector:
         self.emitted = self.transferred = self.acked = self.failed = 0
         self.emit_calls = 0  # spout emits (emitted counts records when they are sealed)
         self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
-        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()  # type: ignore[method-assign]
+        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
-
-    def emit(
-        self,
-        stream: str,
-        values: list[Any],
-        anchors: Sequence[Any],
-        tup_id: Any,
-        direct_task: Optional[int],
-        need_task_ids: bool,
-    ) -> Optional[list[int]]:
-        """Route one tuple into the output buffers of its receiving tasks (set per kind in __init__)."""
-        raise NotImplementedError  # replaced by the compiled bolt emit / _spout_emit on the instance
 
     def _compile_bolt_emit(self) -> Any:
         """Return the bolt ``emit``: a closure whose common case touches only local names.
@@ -297,9 +323,6 @@ class Collector:
             f"(already acked or failed, or not an input of this task); {what} each input tuple once"
         )
 
-    def _wake(self) -> None:
-        """Wake the main loop (an emit from a user thread); the task host implements it."""
-
     # -- emit internals ------------------------------------------------------------------
 
     def _unknown_stream(self, stream: str) -> tuple[int, Any, Any, int, dict[str, int]]:
@@ -342,9 +365,6 @@ class Collector:
             return
         for one in ([root] if type(root) is int else root[::2]):
             self.fails.setdefault(one & TASK_MASK, []).append(one)
-
-    def _report_uncarried(self, message: str) -> None:
-        """Report a tuple the engine could not carry (the task host sends it to the engine)."""
 
     def _append(self, task: int, sidx: int, values: Any, root: Any, edge: int) -> None:
         port = self.ports.get(task) or self._new_port(task)
