@@ -206,3 +206,46 @@ def test_run_topology_on_the_embedded_engine_from_a_threaded_caller():
         run = run_topology(Words, inputs={"lines": [("a b",), ("c d",)]}, engine="embedded")
     assert sorted(run.emitted["split"]["default"]) == [("a",), ("b",), ("c",), ("d",)]
     assert sorted(run.acked["lines"]) == [0, 1]
+
+
+def test_a_class_the_zygote_cannot_import_is_one_clear_error(opts, tmp_path):
+    import importlib.util
+
+    source = tmp_path / "elsewhere" / "ghost_components.py"
+    source.parent.mkdir()
+    source.write_text("from tests.engine.components import Numbers\n\nclass Ghost(Numbers):\n    pass\n")
+    spec = importlib.util.spec_from_file_location("ghost_components", source)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["ghost_components"] = module  # importable here only: pickled by reference
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+
+        class Haunted(Topology):
+            ghost = module.Ghost.spec()
+
+        with a_thread_running(), pytest.raises(EngineError, match=(
+            r"the engine's zygote process cannot load the topology \(ModuleNotFoundError: "
+            r"No module named 'ghost_components'\); define the components in an importable module"
+        )):
+            run_local(Haunted, options=opts, time=1.0, log_dir=tmp_path / "r")
+    finally:
+        del sys.modules["ghost_components"]
+
+
+def test_a_zygote_killed_under_a_run_is_one_clear_error_and_leaves_nothing(opts, tmp_path):
+    def kill_the_zygote() -> None:
+        me = psutil.Process()
+        zygote = wait_for(lambda: next((p for p in me.children() if "squall.engine._zygote" in p.cmdline()), None))
+        wait_for(lambda: len(zygote.children()) == 3)
+        zygote.kill()
+
+    killer = threading.Thread(target=kill_the_zygote)
+    killer.start()
+    try:
+        with pytest.raises(EngineError, match=(
+            r"the engine's zygote process exited with code -9 before the run ended; see .*engine\.log"
+        )):
+            run_local(Forever, options=opts, time=60, log_dir=tmp_path / "r")
+    finally:
+        killer.join()
+    wait_for(lambda: not psutil.Process().children(recursive=True), timeout=10)
