@@ -120,8 +120,8 @@ def report_exception(host: ComponentHost, exc: BaseException, where: Optional[st
     """Report ``exc`` from user code: log it at ERROR, then ``report_error`` it; return the text.
 
     ``where`` says what ran ("while processing Tuple(...)", "in ack()"); hosts add
-    their own prefix (the engine names ``component[task]``). Never raises for the host's
-    sake: a host whose ``log`` fails still gets ``report_error``.
+    their own prefix (the engine names ``component[task]``). A host whose ``log``
+    raises still gets ``report_error`` (then the ``log`` error propagates).
     """
     text = format_exception(exc, where)
     try:
