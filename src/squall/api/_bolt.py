@@ -47,6 +47,10 @@ class Bolt(Component):
 
     Note: on a bolt ``ack(tup)`` and ``fail(tup)`` are *commands* you may call;
     on a spout they are *callbacks*.
+
+    Hosts run every bolt through ``squall.api.dispatch``; a new bolt kind (windowed,
+    stateful) subclasses ``Bolt`` and overrides the hooks listed in
+    ``squall.api.BoltHooks``, as ``BatchingBolt`` does.
     """
 
     _squall_kind: ClassVar[str] = BOLT
