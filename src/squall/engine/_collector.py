@@ -359,6 +359,11 @@ class Collector:
             self._report_uncarried(uncarried_message(
                 f"{self.plan.component}[{self.task_id}]", stream, fields, index, kind, cause))
 
+    def fail_trees(self, root: Any) -> None:
+        """Fail the trees of a record that never became an input (it could not be decoded)."""
+        with self.lock:
+            self._fail_roots(root)
+
     def _fail_roots(self, root: Any) -> None:
         """Fail the trees a record belongs to: ``root`` is one root id, a flat [root, edge, ...] list or None."""
         if root is None:

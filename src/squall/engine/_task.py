@@ -205,8 +205,7 @@ class TaskHost:
         table = self._sources.get(src) or self._source(src)
         for (sidx, _, root, _edge), index, exc in bad:
             component, stream, values_class, _ = table[sidx] if sidx < len(table) else ("?", str(sidx), tuple, -1)
-            with self.collector.lock:
-                self.collector._fail_roots(root)
+            self.collector.fail_trees(root)
             where = f"{self.plan.component}[{self.task_id}]"
             self._report_uncarried(uncarried_message(
                 where, stream, getattr(values_class, "_fields", ()), index, "value", exc,
