@@ -107,7 +107,7 @@ def _start(fd: int) -> subprocess.Popen[bytes]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     group: dict[str, Any] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
     return subprocess.Popen(
-        [sys.executable, "-m", "squall.engine._zygote", str(fd), str(os.getpid())],
+        [sys.executable, "-m", __name__, str(fd), str(os.getpid())],  # this module (imported here, run there)
         pass_fds=(fd,), stdin=subprocess.DEVNULL, cwd=os.getcwd(), env=env, **group,
     )
 
