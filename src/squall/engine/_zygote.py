@@ -212,6 +212,9 @@ def main(argv: list[str]) -> int:
     try:
         sys.path[:] = pickle.loads(conn.recv_bytes())
         model, args = pickle.loads(conn.recv_bytes())
+    except KeyboardInterrupt as exc:  # Ctrl-C before the run started: the caller raises it
+        send(("error", exc))
+        return 0
     except Exception as exc:
         send(("error", EngineError(
             f"the engine's zygote process cannot load the topology ({type(exc).__name__}: {exc}); "
@@ -229,7 +232,7 @@ def main(argv: list[str]) -> int:
     )
     try:
         result = supervisor.run()
-    except Exception as exc:  # raised in the caller, as run_local would have
+    except (Exception, KeyboardInterrupt) as exc:  # raised in the caller, as run_local would have
         send(("error", exc))
         return 0
     send(("result", result))
