@@ -107,10 +107,18 @@ def test_a_failed_run_raises_the_same_error_from_the_zygote(opts, tmp_path):
 
 def test_a_stop_event_set_by_another_thread_stops_a_zygote_run(opts, tmp_path):
     stop = threading.Event()
-    timer = threading.Timer(0.8, stop.set)  # a running thread: the zygote path
-    timer.start()
-    result = run_local(Forever, options=opts, stop_event=stop, log_dir=tmp_path / "r")
-    timer.join()
+
+    def stop_once_tuples_flow() -> None:
+        wait_for(lambda: len(read(opts["test.dir"], "sink-sink")) > 5)
+        stop.set()
+
+    watcher = threading.Thread(target=stop_once_tuples_flow)  # a running thread: the zygote path
+    watcher.start()
+    try:
+        result = run_local(Forever, options=opts, stop_event=stop, time=60, log_dir=tmp_path / "r")
+    finally:
+        stop.set()
+        watcher.join()
     assert result.stop_reason == "stopped" and result["numbers"].emitted > 0
     assert [r["event"] for r in read(opts["test.dir"], "spout-life")] == ["activate", "deactivate"]
 
