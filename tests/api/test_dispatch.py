@@ -136,3 +136,4 @@ def test_raise_exception_reports_through_the_same_policy():
 def test_bolt_kinds_satisfy_the_hooks_protocol():
     hooks: list[BoltHooks] = [Picky(), prepared(BatchingBolt)[0]]
     assert all(callable(h._squall_on_tuple) and callable(h._squall_on_tuples) for h in hooks)
+

@@ -107,11 +107,10 @@ class Component:
         self.task_id = context.task_id
         self.component_name = context.component_id
         self._stream_sizes = {s: len(f) for s, f in context.output_fields.items()}
-        logger = logging.getLogger(f"squall.task.{context.component_id}.{context.task_id}")
+        # one logger per instance, outside logging's registry: two hosts of the same task
+        # (two harnesses, a restarted incarnation in one process) never share handlers
+        logger = logging.Logger(f"squall.task.{context.component_id}.{context.task_id}", logging.DEBUG)
         logger.propagate = False
-        logger.setLevel(logging.DEBUG)
-        for old in list(logger.handlers):
-            logger.removeHandler(old)
         logger.addHandler(_HostLogHandler(host))
         self.logger = logger
         self.initialize(conf, context)
