@@ -241,10 +241,13 @@ def test_a_class_the_zygote_cannot_import_is_one_clear_error(opts, tmp_path):
 
 
 def test_a_zygote_killed_under_a_run_is_one_clear_error_and_leaves_nothing(opts, tmp_path):
+    me = psutil.Process()
+    before = set(me.children(recursive=True))
+    killed: list[psutil.Process] = []
+
     def kill_the_zygote() -> None:
-        me = psutil.Process()
-        zygote = wait_for(lambda: next((p for p in me.children() if "squall.engine._zygote" in p.cmdline()), None))
-        wait_for(lambda: len(zygote.children()) == 3)
+        zygote = wait_for(lambda: next((p for p in me.children() if p not in before), None))
+        killed.extend([zygote, *wait_for(lambda: zygote.children() if len(zygote.children()) == 3 else None)])
         zygote.kill()
 
     killer = threading.Thread(target=kill_the_zygote)
@@ -256,4 +259,5 @@ def test_a_zygote_killed_under_a_run_is_one_clear_error_and_leaves_nothing(opts,
             run_local(Forever, options=opts, time=60, log_dir=tmp_path / "r")
     finally:
         killer.join()
-    wait_for(lambda: not psutil.Process().children(recursive=True), timeout=10)
+    assert len(killed) == 4
+    wait_for(lambda: _all_gone(killed), timeout=10)  # the tasks die with their zygote
