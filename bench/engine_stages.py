@@ -41,6 +41,7 @@ def build(tmp: Path, pending: int) -> dict[int, TaskHost]:
     sup._build_wiring()
     hosts = {}
     for task, plan in sorted(sup.plans.items()):
+        sup.wiring.new_control(plan.task)
         host = TaskHost(plan, sup.wiring)
         host.instance = plan.component_class()
         host.instance._squall_prepare(host, plan.conf, plan.context)
@@ -79,11 +80,11 @@ def main() -> None:
         def drain(host: TaskHost) -> None:
             while host._read_inbox(64):
                 pass
-            host.flush()
+            host.collector.flush()
 
         def burst() -> None:
             spout._spout_burst(None)
-            spout.flush()
+            spout.collector.flush()
 
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)  # as task_main does

@@ -69,18 +69,18 @@ def test_mixed_and_uniform_batches_deliver_the_same_tuples_and_acks(tmp_path):
         (True, "other", ("b", "c"), "Values"),
         (True, "other", ("bad",), "tuple"),  # values that do not fit the fields stay a plain tuple
     ]
-    assert rec.inputs == {}  # every tracked input was acked
-    children = rec.ports[h["sink"].task_id].records
+    assert rec.collector.inputs == {}  # every tracked input was acked
+    children = rec.collector.ports[h["sink"].task_id].records
     edges = {children[i + 2]: children[i + 3] for i in range(0, len(children), 4) if type(children[i + 2]) is int}
     multi = [children[i + 2] for i in range(0, len(children), 4) if type(children[i + 2]) is not int]
-    acks = rec.acks
+    acks = rec.collector.acks
     # one value per root: the input's edge XOR its children's edges
     assert acks[root(1, src)] == 5 and acks[root(2, src)] == 6
     assert acks[root(3, src)] == 7 ^ edges[root(3, src)]
     tree = dict(zip(multi[0][0::2], multi[0][1::2]))
     assert acks[root(4, src)] == 8 ^ tree[root(4, src)] and acks[root(5, src)] == 9 ^ tree[root(5, src)]
     expected = dict(acks)
-    rec.flush()
+    rec.collector.flush()
     kind, sender, pairs, fails = unpack(h["src"].inbox.recv(1 << 16))
     assert (kind, sender, fails) == (1, rec.task_id, [])
     assert dict(zip(pairs[0::2], pairs[1::2])) == expected and len(pairs) == 2 * len(expected)
@@ -93,7 +93,7 @@ def test_acks_of_one_root_are_sent_as_one_xor(tmp_path):
     for edge in (3, 5, 9):
         records += [0, ["w"], root(7, src), edge]
     sink._process_batch(h["rec"].task_id, records)
-    sink.flush()
+    sink.collector.flush()
     kind, sender, acks, fails = unpack(h["src"].inbox.recv(1 << 16))
     assert (kind, sender, acks, fails) == (1, sink.task_id, [root(7, src), 3 ^ 5 ^ 9], [])
 
@@ -102,7 +102,7 @@ def test_nested_values_arrive_as_lists_and_dicts(tmp_path):
     h = hosts(tmp_path)
     src, rec = h["src"], h["rec"]
     src.emit("default", [{"k": [1, [2, 3]]}], (), 1, None, False)
-    src.flush()
+    src.collector.flush()
     assert rec._read_inbox(8) == 1
     (tup,) = [t for t in rec.instance.raw]
     assert tup.values.a == {"k": [1, [2, 3]]} and type(tup.values.a["k"]) is list
@@ -117,12 +117,12 @@ def test_an_anchored_emit_from_a_user_thread_wakes_the_main_loop(tmp_path):
     rec.instance.process = lambda tup: None  # keep the inputs: acked by nobody
     rec.instance.auto_ack = False
     rec._process_batch(src, [0, ["x"], root(1, src), 5])
-    (handle,) = rec.inputs
+    (handle,) = rec.collector.inputs
     thread = threading.Thread(target=rec.instance.emit, args=(["y"],), kwargs={"anchors": [handle]})
     thread.start()
     thread.join()
     assert os.read(rec.wake_read, 16) == b"x"
-    assert len(rec.ports[h["sink"].task_id].records) == 4
+    assert len(rec.collector.ports[h["sink"].task_id].records) == 4
 
 
 class RaiseOnB(Bolt):
@@ -149,9 +149,9 @@ def test_a_crash_mid_batch_counts_what_ran_and_fails_what_the_task_still_held(tm
     batch = [0, ["a"], root(1, src), 5, 0, ["b"], root(2, src), 6, 0, ["c"], root(3, src), 7]
     with pytest.raises(_Exit):
         host._process_batch(src, batch)
-    assert (host.executed, host.acked, host.failed) == (2, 1, 1)  # "c" never ran
-    assert host.fail_held_inputs() == 1 and host.inputs == {}
-    host.flush()
+    assert (host.executed, host.collector.acked, host.collector.failed) == (2, 1, 1)  # "c" never ran
+    assert host.collector.fail_held_inputs() == 1 and host.collector.inputs == {}
+    host.collector.flush()
     kind, sender, acks, fails = unpack(sup.wiring.inbox_read[src].recv(1 << 16))
     assert (kind, sender, acks, sorted(fails)) == (1, host.task_id, [root(1, src), 5], [root(2, src), root(3, src)])
-    assert host.failed == 1  # the engine's fails are not the user's
+    assert host.collector.failed == 1  # the engine's fails are not the user's

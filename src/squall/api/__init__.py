@@ -1,12 +1,24 @@
 """The component API: spouts, bolts, tuples, and the host contract they run against.
 
 This layer does no I/O: hosts (the multi-lang runtime, the embedded engine, the test
-harness) implement :class:`ComponentHost` and drive components through it.
+harness) implement :class:`ComponentHost` and drive components through it, running
+bolts with :func:`dispatch` and handling exceptions from user code with
+:func:`on_user_error` (one policy for every host).
 """
 
 from squall.api._bolt import BatchingBolt, Bolt, TicklessBatchingBolt
 from squall.api._component import Component, storm_level
 from squall.api._context import TopologyContext, storm_context
+from squall.api._dispatch import (
+    BoltHooks,
+    OnError,
+    dispatch,
+    dispatch_one,
+    format_exception,
+    on_user_error,
+    report_exception,
+    stops_task,
+)
 from squall.api._host import DEBUG, ERROR, INFO, LEVELS, TRACE, WARN, ComponentHost
 from squall.api._spout import ReliableSpout, Spout
 from squall.api._tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple, TupleFactory, tick_tuple
@@ -23,15 +35,23 @@ __all__ = [
     "WARN",
     "BatchingBolt",
     "Bolt",
+    "BoltHooks",
     "Component",
     "ComponentHost",
+    "OnError",
     "ReliableSpout",
     "Spout",
     "TicklessBatchingBolt",
     "TopologyContext",
     "Tuple",
     "TupleFactory",
+    "dispatch",
+    "dispatch_one",
+    "format_exception",
+    "on_user_error",
+    "report_exception",
     "storm_context",
+    "stops_task",
     "storm_level",
     "tick_tuple",
 ]

@@ -6,13 +6,12 @@ import threading
 from typing import Any, Callable, ClassVar, Iterable, Optional, Sequence
 
 from squall.api._component import Component
+from squall.api._dispatch import OnError, stops_task
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM, Tuple
 from squall.errors import TopologyError
 from squall.topology import BOLT, DEFAULT_STREAM, ComponentSpec
 
 _get_ident = threading.get_ident
-
-OnError = Callable[[Exception, Tuple], None]
 
 # _squall_current holds the id of the input being dispatched; an explicit ack/fail of
 # it swaps in this marker, so the dispatch skips its automatic ack/fail.
@@ -48,6 +47,10 @@ class Bolt(Component):
 
     Note: on a bolt ``ack(tup)`` and ``fail(tup)`` are *commands* you may call;
     on a spout they are *callbacks*.
+
+    Hosts run every bolt through ``squall.api.dispatch``; a new bolt kind (windowed,
+    stateful) subclasses ``Bolt`` and overrides the hooks listed in
+    ``squall.api.BoltHooks``, as ``BatchingBolt`` does.
     """
 
     _squall_kind: ClassVar[str] = BOLT
@@ -420,7 +423,7 @@ class TicklessBatchingBolt(BatchingBolt):
             try:
                 self._squall_flush()
             except Exception as exc:
-                if self.exit_on_exception:
+                if stops_task(self):
                     self._host.fatal(exc)  # the host reports it and stops the task
                     return
                 self.raise_exception(exc)

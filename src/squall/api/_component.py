@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Any, ClassVar, Mapping, Optional
 
 from squall.api._context import TopologyContext
-from squall.api._host import ERROR, LEVELS, ComponentHost
+from squall.api._dispatch import report_exception
+from squall.api._host import LEVELS, ComponentHost
 from squall.api._tuple import Tuple
 from squall.errors import TopologyError
 from squall.topology import ComponentSpec, streams_from_outputs
@@ -174,8 +174,4 @@ class Component:
 
         Shown in the Storm UI on Storm, and in the run's report on the embedded engine.
         """
-        text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
-        if tup is not None:
-            text = f"while processing {tup!r}:\n{text}"
-        self._host.report_error(text)
-        self._host.log(text, ERROR)
+        report_exception(self._host, exception, None if tup is None else f"while processing {tup!r}")

@@ -23,23 +23,61 @@ import os
 import random
 import threading
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Protocol, Sequence
 
-from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker
+from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker, unknown_anchor_error, unknown_input_error
 from squall.engine._carry import first_uncarried, uncarried_message
 from squall.engine._routing import Router
 from squall.engine._transport import ACKS, DATA, RECORD_WIDTH, OutPort
 from squall.engine._wiring import TaskPlan, Wiring
-from squall.errors import EngineError, TopologyError
+from squall.errors import TopologyError
 
 _get_ident = threading.get_ident
 _NOT_HOT = (object(), None)
 
 
-class Collector:
-    """Route emits into output ports, track input tuples, aggregate acks (one per task)."""
+class EmitFn(Protocol):
+    """``ComponentHost.emit``'s signature: what ``Collector.emit`` holds."""
 
-    def __init__(self, plan: TaskPlan, wiring: Wiring, batch: int, timeout: float, pack: Any) -> None:
+    def __call__(
+        self,
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]: ...
+
+
+class Collector:
+    """Route emits into output ports, track input tuples, aggregate acks (one per task).
+
+    Owned by the task host (``TaskHost.collector``), which passes ``wake`` (wake the
+    main loop: called after an emit, ack or fail from a thread other than the one that
+    built the collector) and ``report_uncarried`` (a tuple the engine could not carry:
+    its tree was failed; report why).
+    """
+
+    emit: EmitFn
+    """Route one tuple into the output buffers of its receiving tasks (``ComponentHost.emit``).
+
+    The bolt emit (a compiled closure, see ``_compile_bolt_emit``) or ``_spout_emit``,
+    chosen once by the task's kind."""
+
+    def __init__(
+        self,
+        plan: TaskPlan,
+        wiring: Wiring,
+        batch: int,
+        timeout: float,
+        pack: Any,
+        *,
+        wake: Callable[[], None],
+        report_uncarried: Callable[[str], None],
+    ) -> None:
+        self._wake = wake
+        self._report_uncarried = report_uncarried
         self.plan = plan
         self.task_id = plan.task
         self._wiring = wiring
@@ -70,21 +108,9 @@ class Collector:
         self.emitted = self.transferred = self.acked = self.failed = 0
         self.emit_calls = 0  # spout emits (emitted counts records when they are sealed)
         self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
-        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()  # type: ignore[method-assign]
+        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
-
-    def emit(
-        self,
-        stream: str,
-        values: list[Any],
-        anchors: Sequence[Any],
-        tup_id: Any,
-        direct_task: Optional[int],
-        need_task_ids: bool,
-    ) -> Optional[list[int]]:
-        """Route one tuple into the output buffers of its receiving tasks (set per kind in __init__)."""
-        raise NotImplementedError  # replaced by the compiled bolt emit / _spout_emit on the instance
 
     def _compile_bolt_emit(self) -> Any:
         """Return the bolt ``emit``: a closure whose common case touches only local names.
@@ -292,13 +318,7 @@ class Collector:
         """Accept an untracked input (negative handle); refuse an unknown id."""
         if type(tup_id) is int and tup_id < 0:
             return
-        raise EngineError(
-            f"{self.plan.component}[{self.task_id}]: {what}() of unknown tuple id {tup_id!r} "
-            f"(already acked or failed, or not an input of this task); {what} each input tuple once"
-        )
-
-    def _wake(self) -> None:
-        """Wake the main loop (an emit from a user thread); the task host implements it."""
+        raise unknown_input_error(f"{self.plan.component}[{self.task_id}]", what, tup_id)
 
     # -- emit internals ------------------------------------------------------------------
 
@@ -336,15 +356,17 @@ class Collector:
             self._report_uncarried(uncarried_message(
                 f"{self.plan.component}[{self.task_id}]", stream, fields, index, kind, cause))
 
+    def fail_trees(self, root: Any) -> None:
+        """Fail the trees of a record that never became an input (it could not be decoded)."""
+        with self.lock:
+            self._fail_roots(root)
+
     def _fail_roots(self, root: Any) -> None:
         """Fail the trees a record belongs to: ``root`` is one root id, a flat [root, edge, ...] list or None."""
         if root is None:
             return
         for one in ([root] if type(root) is int else root[::2]):
             self.fails.setdefault(one & TASK_MASK, []).append(one)
-
-    def _report_uncarried(self, message: str) -> None:
-        """Report a tuple the engine could not carry (the task host sends it to the engine)."""
 
     def _append(self, task: int, sidx: int, values: Any, root: Any, edge: int) -> None:
         port = self.ports.get(task) or self._new_port(task)
@@ -362,10 +384,7 @@ class Collector:
             if type(entry) is tuple:
                 entry = self.inputs[handle] = list(entry)  # children XOR their edges into it
             elif entry is None:
-                raise EngineError(
-                    f"{self.plan.component}[{self.task_id}]: emit anchored to unknown tuple id {handle!r} "
-                    "(already acked or failed, or not an input of this task); anchor to live input tuples"
-                )
+                raise unknown_anchor_error(f"{self.plan.component}[{self.task_id}]", handle)
             entries.append(entry)
         if not entries:
             for task in targets:

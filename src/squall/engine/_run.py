@@ -33,6 +33,9 @@ def run_local(
     """Run ``topology`` on every core of this machine; return its metrics when it stops.
 
     Every task runs in its own process (forked, so classes defined anywhere work).
+    When this process already runs threads (a notebook kernel, a web app), the tasks
+    are forked by a single-threaded helper interpreter instead, which gets the model
+    with ``cloudpickle``: nothing forks a threaded process, and nothing warns.
     The run stops after ``time`` seconds, when ``stop_event`` is set, on Ctrl-C, or,
     with ``until_idle``, once no spout emitted and no tracked tuple was pending for
     ``idle_secs``. Stopping deactivates the spouts, lets pending tuple trees finish
@@ -64,6 +67,11 @@ def run_local(
                              or not math.isfinite(time) or time <= 0):
         raise ConfigError(f"run_local(time={time!r}): the run time must be a finite number of seconds > 0")
     run_dir = _run_dir(model.name, log_dir)
+    from squall.engine import _zygote  # imported here: `python -m squall.engine._zygote` runs it as __main__
+
+    if _zygote.threads_running():  # never fork from a threaded process: a zygote forks the tasks
+        return _zygote.run_in_zygote(model, run_dir, time_limit=time, until_idle=until_idle, idle_secs=idle_secs,
+                                     stop_event=stop_event, on_progress=on_progress)
     supervisor = Supervisor(
         model,
         run_dir,

@@ -6,12 +6,11 @@ import os
 import select
 import signal
 import socket
-import threading
 import time
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from squall.api import TopologyContext
 from squall.engine import _conf, _procs
@@ -43,6 +42,14 @@ class EngineLog:
         self._file.close()
 
 
+class StopSignal(Protocol):
+    """What the supervisor needs of a stop event: ``threading.Event``, or the zygote's relay of one."""
+
+    def is_set(self) -> bool:
+        """Return whether the run should stop."""
+        ...
+
+
 class Supervisor:
     """Run one topology model to completion in task processes (one per task)."""
 
@@ -54,7 +61,7 @@ class Supervisor:
         time_limit: Optional[float],
         until_idle: bool,
         idle_secs: float,
-        stop_event: Optional[threading.Event],
+        stop_event: Optional[StopSignal],
         on_progress: Optional[Callable[[Snapshot], None]],
     ) -> None:
         self.model = model

@@ -17,16 +17,16 @@ import signal
 import socket
 import threading
 import time
-import traceback
 from collections import namedtuple
 from itertools import repeat
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from squall.api import Tuple
 from squall.api._tuple import tick_tuple
+from squall.api._dispatch import dispatch, dispatch_one, format_exception, on_user_error, report_exception
 from squall.engine import _conf
 from squall.engine._carry import salvage, uncarried_message
-from squall.engine._collector import Collector
+from squall.engine._collector import Collector, EmitFn
 from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
 from squall.topology import SPOUT
@@ -62,13 +62,42 @@ class _Exit(Exception):
         self.code = code
 
 
-class TaskHost(Collector):
-    """Run one task: the ``ComponentHost`` of its component instance and its I/O loop."""
+class TaskHost:
+    """Run one task: the ``ComponentHost`` of its component instance and its I/O loop.
+
+    A task host *has* a ``Collector`` (``self.collector``: routing, input entries, ack
+    aggregation, output ports) and lends it the component's ``emit``/``ack``/
+    ``ack_many``/``fail`` calls directly (bound methods, no extra call per tuple); it
+    adds the rest of ``ComponentHost`` (``log``, ``report_error``, ``fatal``), the
+    reading of inputs, user-code dispatch and error policy (``squall.api._dispatch``),
+    reports to the engine and the main loops.
+    """
+
+    emit: EmitFn
+    ack: Callable[[Any], None]
+    ack_many: Callable[[Sequence[Any]], None]
+    fail: Callable[[Any], None]
 
     def __init__(self, plan: TaskPlan, wiring: Wiring) -> None:
         settings = _conf.task_settings(plan.conf)
+        self.plan = plan
+        self.task_id = plan.task
+        self._wiring = wiring
         self.batch = settings.batch_size
-        super().__init__(plan, wiring, self.batch, settings.message_timeout, make_packer())
+        self._pack = make_packer()
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_read, False)
+        os.set_blocking(self.wake_write, False)
+        self._wake_pending = False  # a byte is in the wake pipe: later wakes need no syscall
+        self.collector = collector = Collector(
+            plan, wiring, self.batch, settings.message_timeout, self._pack,
+            wake=self._wake, report_uncarried=self._report_uncarried,
+        )
+        # the component calls these straight on the collector (the per-tuple path)
+        self.emit = collector.emit
+        self.ack = collector.ack
+        self.ack_many = collector.ack_many
+        self.fail = collector.fail
         self.is_spout = plan.kind == SPOUT
         self.max_pending = settings.max_spout_pending
         # a spout at max.spout.pending resumes once this many of its trees completed: a few
@@ -83,10 +112,6 @@ class TaskHost(Collector):
         self.control = wiring.control_child[plan.task]
         self.report = wiring.report_write
         self.next_handle = 0
-        self.wake_read, self.wake_write = os.pipe()
-        os.set_blocking(self.wake_read, False)
-        os.set_blocking(self.wake_write, False)
-        self._wake_pending = False  # a byte is in the wake pipe: later wakes need no syscall
         self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
         self._log_lock = threading.Lock()
         self._reassembler = Reassembler()
@@ -109,7 +134,7 @@ class TaskHost(Collector):
         self.next_metrics = now + self.metrics_secs
         self.next_tick = now + self.tick_secs if self.tick_secs else float("inf")
 
-    # -- ComponentHost (emit, ack, fail: see Collector) ---------------------------------
+    # -- ComponentHost (emit, ack, ack_many, fail: the collector's) -----------------------
 
     def log(self, message: str, level: int) -> None:
         """Append a line to this task's log file."""
@@ -130,7 +155,7 @@ class TaskHost(Collector):
         self._wake()
 
     def _blocked_socks(self) -> list[socket.socket]:
-        return [p.sock for p in (*self.ports.values(), *self.ack_ports.values()) if p.queued]
+        return [p.sock for p in (*self.collector.ports.values(), *self.collector.ack_ports.values()) if p.queued]
 
     # -- input ------------------------------------------------------------------------
 
@@ -178,8 +203,7 @@ class TaskHost(Collector):
         table = self._sources.get(src) or self._source(src)
         for (sidx, _, root, _edge), index, exc in bad:
             component, stream, values_class, _ = table[sidx] if sidx < len(table) else ("?", str(sidx), tuple, -1)
-            with self.lock:
-                self._fail_roots(root)
+            self.collector.fail_trees(root)
             where = f"{self.plan.component}[{self.task_id}]"
             self._report_uncarried(uncarried_message(
                 where, stream, getattr(values_class, "_fields", ()), index, "value", exc,
@@ -211,7 +235,7 @@ class TaskHost(Collector):
         executed = len(tuples)
         start = time.perf_counter()
         try:
-            self.instance._squall_on_tuples(tuples, self._tuple_error)
+            dispatch(self.instance, tuples, self._tuple_error)
         except _Exit:  # user code raised: the task stops at that tuple, the rest never ran
             executed = next((i + 1 for i, tup in enumerate(tuples) if tup is self._error_tuple), executed)
             raise
@@ -235,7 +259,7 @@ class TaskHost(Collector):
         first = self.next_handle + 1
         self.next_handle += count
         ids = range(first, first + count)
-        self.inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
+        self.collector.inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
         return list(map(_new, repeat(Tuple, count), zip(
             ids, repeat(component, count), repeat(stream, count), repeat(src, count),
             map(_new, repeat(values_class, count), values),
@@ -244,7 +268,7 @@ class TaskHost(Collector):
     def _tuples(self, src: int, records: Sequence[Any]) -> list[Tuple]:
         """Build the tuples of any batch, one record at a time."""
         table = self._sources.get(src) or self._source(src)
-        inputs = self.inputs
+        inputs = self.collector.inputs
         handle = self.next_handle
         tuples: list[Tuple] = []
         append = tuples.append
@@ -276,7 +300,7 @@ class TaskHost(Collector):
         self._user_error(exc, f"while processing {tup!r}")
 
     def _process_acks(self, acks: Sequence[int], fails: Sequence[int]) -> None:
-        tracker = self.tracker
+        tracker = self.collector.tracker
         if tracker is None:
             return
         now = time.monotonic()
@@ -293,7 +317,7 @@ class TaskHost(Collector):
                 continue
             del pending[root]
             latency.add((now - entry[2]) * 1000.0)
-            self.acked += 1
+            self.collector.acked += 1
             try:
                 spout.ack(entry[1])
             except Exception as exc:
@@ -301,7 +325,7 @@ class TaskHost(Collector):
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
-                self.failed += 1
+                self.collector.failed += 1
                 self._call(spout.fail, msg_id)
 
     # -- user code --------------------------------------------------------------------
@@ -313,15 +337,15 @@ class TaskHost(Collector):
             self._user_error(exc, f"in {getattr(func, '__name__', 'callback')}()")
 
     def _user_error(self, exc: BaseException, where: str) -> None:
-        self._report_exception(exc, where)
-        if getattr(self.instance, "exit_on_exception", True):
+        """Report ``exc`` from user code and stop the task, or go on (the shared policy)."""
+        if on_user_error(self, self.instance, exc, self._where(where)):
             raise _Exit(1) from exc
 
     def _report_exception(self, exc: BaseException, where: str) -> None:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        message = f"{self.plan.component}[{self.task_id}] {where}:\n{text}"
-        self.log(message, 4)
-        self.report_error(message)
+        report_exception(self, exc, self._where(where))
+
+    def _where(self, where: str) -> str:
+        return f"{self.plan.component}[{self.task_id}] {where}"
 
     # -- reports and control ------------------------------------------------------------
 
@@ -333,16 +357,16 @@ class TaskHost(Collector):
 
     def _metrics(self) -> dict[str, Any]:
         report: dict[str, Any] = {
-            "emitted": self.emitted,
-            "transferred": self.transferred,
+            "emitted": self.collector.emitted,
+            "transferred": self.collector.transferred,
             "executed": self.executed,
             "exec_secs": self.exec_secs,
-            "acked": self.acked,
-            "failed": self.failed,
+            "acked": self.collector.acked,
+            "failed": self.collector.failed,
         }
-        if self.tracker is not None:
-            lat = self.tracker.latency
-            report.update(active=self.active, pending=len(self.tracker.pending), lat_count=lat.count, lat_total=lat.total,
+        if self.collector.tracker is not None:
+            lat = self.collector.tracker.latency
+            report.update(active=self.active, pending=len(self.collector.tracker.pending), lat_count=lat.count, lat_total=lat.total,
                           lat_buckets=lat.buckets, given_up=getattr(self.instance, "_squall_given_up", 0))
         return report
 
@@ -391,22 +415,22 @@ class TaskHost(Collector):
         if self.fatal_error is not None:
             raise _Exit(1)
         self._read_control()
-        if self.tracker is not None:
-            expired = self.tracker.expired(now)
+        if self.collector.tracker is not None:
+            expired = self.collector.tracker.expired(now)
             for msg_id in expired:
-                self.failed += 1
+                self.collector.failed += 1
                 self._call(self.instance.fail, msg_id)
-        if now >= self.next_tick and not self.blocked:
+        if now >= self.next_tick and not self.collector.blocked:
             self.next_tick = max(self.next_tick + self.tick_secs, now)  # type: ignore[operator]
             self._deliver_tick()
-        if now >= self.next_metrics or (self.tracker is not None and not self.active):
+        if now >= self.next_metrics or (self.collector.tracker is not None and not self.active):
             self.next_metrics = now + self.metrics_secs
             self._send_metrics()
 
     def _deliver_tick(self) -> None:
         tup = tick_tuple(self.tick_secs)  # type: ignore[arg-type]  # (freq,), as Storm sends
         try:
-            self.instance._squall_on_tuple(tup)
+            dispatch_one(self.instance, tup)
         except Exception as exc:
             self._user_error(exc, "while processing a tick tuple")
 
@@ -471,7 +495,7 @@ class TaskHost(Collector):
         except _Exit as stop:
             code = stop.code
             if code:
-                held = self.fail_held_inputs()  # replayed now, not at the message timeout
+                held = self.collector.fail_held_inputs()  # replayed now, not at the message timeout
                 if held:
                     self.log(f"failed the {held} input tuple{'s' if held > 1 else ''} this task still held", 2)
                 self._best_effort_flush()
@@ -483,7 +507,7 @@ class TaskHost(Collector):
 
     def _best_effort_flush(self) -> None:
         try:
-            self.flush()
+            self.collector.flush()
         except Exception:  # we are crashing already; the crash report has the cause
             pass
 
@@ -502,7 +526,7 @@ class TaskHost(Collector):
                 self._housekeeping(now)
                 if self.stop_requested:
                     return self._finish()
-            if self.flush():
+            if self.collector.flush():
                 if self._read_inbox(8):
                     continue
                 self._wait(True, self._timeout(now))
@@ -517,7 +541,7 @@ class TaskHost(Collector):
     def _spout_loop(self) -> int:
         if self.active:  # a spout restarted while the run stops stays deactivated: no activate(), no next_tuple()
             self._call(self.instance.activate)
-        tracker = self.tracker
+        tracker = self.collector.tracker
         assert tracker is not None
         paused = False
         while True:
@@ -528,7 +552,7 @@ class TaskHost(Collector):
                     return self._finish()
             self._read_inbox(64)
             self._run_callbacks()
-            flushed = self.flush()
+            flushed = self.collector.flush()
             limit = self.max_pending
             if limit is not None:
                 pending = len(tracker.pending)
@@ -538,48 +562,48 @@ class TaskHost(Collector):
                     paused = False
             if self.active and flushed and not paused:
                 emitted = self._spout_burst(limit)
-                self.flush()
+                self.collector.flush()
                 if not emitted:
                     self._wait(True, min(self.spout_wait, self._timeout(now)))
             else:
                 self._wait(True, self._timeout(now))
 
     def _spout_burst(self, limit: Optional[int]) -> int:
-        pending = self.tracker.pending  # type: ignore[union-attr]
+        pending = self.collector.tracker.pending  # type: ignore[union-attr]
         next_tuple = self.instance._squall_next_tuple
-        start = self.emit_calls
+        start = self.collector.emit_calls
         for _ in range(self.batch):
-            before = self.emit_calls
+            before = self.collector.emit_calls
             try:
                 next_tuple()
             except Exception as exc:
                 self._user_error(exc, "in next_tuple()")
-            if self.emit_calls == before or self.blocked or (limit is not None and len(pending) >= limit):
+            if self.collector.emit_calls == before or self.collector.blocked or (limit is not None and len(pending) >= limit):
                 break
         self._run_callbacks()
-        return self.emit_calls - start
+        return self.collector.emit_calls - start
 
     def _run_callbacks(self) -> None:
-        if not self.callbacks:
+        if not self.collector.callbacks:
             return
-        with self.lock:
-            done, self.callbacks = self.callbacks, []
+        with self.collector.lock:
+            done, self.collector.callbacks = self.collector.callbacks, []
         for msg_id in done:
-            self.acked += 1
+            self.collector.acked += 1
             self._call(self.instance.ack, msg_id)
 
     def _finish(self) -> int:
         """Stop: handle what is left in the inbox, send everything, and exit cleanly."""
         deadline = time.monotonic() + self.shutdown_secs
         while time.monotonic() < deadline:
-            flushed = self.flush()
+            flushed = self.collector.flush()
             if flushed and not self._read_inbox(8):
-                if self.flush():
+                if self.collector.flush():
                     break
             if not flushed:
-                data_left = any(p.queued for p in self.ports.values())
+                data_left = any(p.queued for p in self.collector.ports.values())
                 if not data_left:
-                    for port in self.ack_ports.values():
+                    for port in self.collector.ack_ports.values():
                         port.discard()  # spouts have stopped: nobody reads these acks
                     continue
                 self._wait(False, 0.05)
@@ -627,8 +651,7 @@ def _engine_gone(wiring: Wiring) -> bool:
 
 
 def _report_crash(plan: TaskPlan, wiring: Wiring, exc: BaseException) -> None:
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    message = clip_error(f"{plan.component}[{plan.task}] crashed:\n{text}")
+    message = clip_error(format_exception(exc, f"{plan.component}[{plan.task}] crashed"))
     try:
         wiring.report_write.send(make_packer()(("error", plan.task, message)))
     except OSError:

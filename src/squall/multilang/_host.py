@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from threading import get_ident
 from typing import Any, Callable, Optional, Sequence
 
-from squall.api import ERROR
+from squall.api._dispatch import report_exception
 from squall.errors import ComponentCrashed
 from squall.multilang._io import FLUSH_FRAMES, FrameWriter, TaskIdSource
 from squall.protocol import DEFAULT_STREAM, Serializer
 
 # Storm level (0..4) -> logging level, for the optional log file.
 _PY_LEVELS = (5, logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
-
-
-def format_exception(exc: BaseException) -> str:
-    """Return ``exc`` with its traceback, as sent in ``error`` commands."""
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 class MultilangHost:
@@ -126,11 +120,8 @@ class MultilangHost:
         self._writer.send_now(self._encode({"command": "error", "msg": message}))
 
     def report_exception(self, exc: BaseException) -> str:
-        """Send ``error`` and an ERROR ``log`` with ``exc``'s traceback; return the text."""
-        text = format_exception(exc)
-        self.log(text, ERROR)
-        self.report_error(text)
-        return text
+        """Send an ERROR ``log`` and ``error`` with ``exc``'s traceback (the shared policy); return the text."""
+        return report_exception(self, exc)
 
     def fatal(self, error: BaseException) -> None:
         """Report ``error`` (escaped a user thread) and stop the task."""

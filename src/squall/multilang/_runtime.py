@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any, BinaryIO, Callable, Optional, Union
+from typing import Any, BinaryIO, Callable, Iterator, Optional, Union
 
 from squall.api import INFO, Bolt, Component, TopologyContext, TupleFactory
+from squall.api._dispatch import dispatch, on_user_error
 from squall.errors import ComponentCrashed, ConfigError, PeerGoneError, ProtocolError
 from squall.multilang._host import MultilangHost
 from squall.multilang._io import (
@@ -207,26 +208,29 @@ class _Runtime:
         return comp
 
     def _user_error(self, comp: Component, exc: Exception) -> None:
+        """Apply the shared error policy; the peer's errors are not user errors and end the run."""
         if isinstance(exc, (PeerGoneError, ProtocolError)):
             raise exc
-        self._host.report_exception(exc)
-        if comp.exit_on_exception:
+        if on_user_error(self._host, comp, exc):
             raise ComponentCrashed(f"component {self._name!r} raised {type(exc).__name__}: {exc}") from exc
 
     def _bolt_loop(self, comp: Component, inbox: Inbox, factory: TupleFactory, host: MultilangHost) -> None:
         make = factory.make
-        on_tuple = comp._squall_on_tuple  # type: ignore[attr-defined]
         get = inbox.get
-        while True:
-            for msg in get():
+
+        def on_error(exc: Exception, tup: Any) -> None:
+            self._user_error(comp, exc)
+
+        def tuples(messages: list[Any]) -> Iterator[Any]:
+            for msg in messages:
                 try:
                     tup = make(msg["id"], msg["comp"], msg["stream"], msg["task"], msg["tuple"])
                 except (KeyError, TypeError):
                     raise bad_bolt_message(msg) from None
-                try:
-                    on_tuple(tup)
-                except Exception as exc:
-                    self._user_error(comp, exc)
+                yield tup
+
+        while True:
+            dispatch(comp, tuples(get()), on_error)  # type: ignore[arg-type]
 
     def _spout_loop(self, comp: Component, commands: SpoutInput) -> None:
         sync = self._ser.encode(SYNC)

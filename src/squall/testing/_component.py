@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from squall.api import ERROR, Bolt, Component, Spout, TopologyContext, Tuple
+from squall.api import Bolt, Component, Spout, TopologyContext, Tuple, dispatch_one, on_user_error
 from squall.errors import ComponentCrashed
 from squall.testing._recording import Emission, LogEntry, RecordingHost
 from squall.testing._tuples import Values, make_tuple, tick_tuple
@@ -157,21 +156,14 @@ class _Harness:
         try:
             fn()
         except Exception as exc:  # as a real host does: report, then stop or go on
-            self._report(exc, input)
-            if self.component.exit_on_exception:
+            if on_user_error(self.host, self.component, exc,
+                             f"while processing {input!r}" if input is not None else None):
                 self.stopped_by = exc
                 raise
             error = exc
         if self.host.fatal_error is not None and self.stopped_by is None:
             self.stopped_by = self.host.fatal_error
         return self._since(start, error, input)
-
-    def _report(self, exc: BaseException, tup: Optional[Tuple]) -> None:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        if tup is not None:
-            text = f"while processing {tup!r}:\n{text}"
-        self.host.report_error(text)
-        self.host.log(text, ERROR)
 
     def _since(self, start: tuple[int, ...], error: Optional[BaseException], input: Optional[Tuple]) -> CallResult:  # noqa: A002
         h = self.host
@@ -254,7 +246,7 @@ class BoltHarness(_Harness):
         tup = values if isinstance(values, Tuple) else self.make_input(
             values, stream=stream, source=source, fields=fields, task=task
         )
-        return self._call(lambda: self.component._squall_on_tuple(tup), tup)
+        return self._call(lambda: dispatch_one(self.component, tup), tup)
 
     def process_many(self, rows: Sequence[Union[Values, Tuple]], **kwargs: Any) -> list[CallResult]:
         """Deliver several tuples in order; return one result per tuple."""
@@ -263,7 +255,7 @@ class BoltHarness(_Harness):
     def tick(self, freq_secs: int = 1) -> CallResult:
         """Deliver a tick tuple (acked for you, as on every host)."""
         tup = tick_tuple(freq_secs, id=next(self._ids))
-        return self._call(lambda: self.component._squall_on_tuple(tup), tup)
+        return self._call(lambda: dispatch_one(self.component, tup), tup)
 
     def flush(self) -> CallResult:
         """Flush a (Tickless)BatchingBolt's pending batches now, without waiting for ticks."""

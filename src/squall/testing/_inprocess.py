@@ -11,11 +11,10 @@ from __future__ import annotations
 import itertools
 import random
 import time
-import traceback
 from collections import deque
 from typing import Any, Callable, Optional, Sequence
 
-from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory, tick_tuple
+from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory, dispatch_one, on_user_error, tick_tuple
 from squall.engine._carry import check_carried
 from squall.engine._routing import Router
 from squall.errors import ComponentCrashed, TopologyError
@@ -201,7 +200,7 @@ class InProcessRunner:
                 task, tup = self._queue.popleft()
                 bolt = task.instance
                 assert isinstance(bolt, Bolt)
-                self._invoke(task, lambda: bolt._squall_on_tuple(tup), tup)
+                self._invoke(task, lambda: dispatch_one(bolt, tup), tup)
             else:
                 task, event, tup_id = self._callbacks.popleft()
                 record = self.result.acked if event == "ack" else self.result.failed
@@ -260,12 +259,8 @@ class InProcessRunner:
 
     def _on_error(self, task: _Task, exc: BaseException, tup: Optional[Tuple], reported: bool = False) -> None:
         name = task.model.name
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        if tup is not None:
-            text = f"while processing {tup!r}:\n{text}"
-        self.result.errors.setdefault(name, []).append(text)
-        self.result.logs.setdefault(name, []).append(LogEntry(ERROR, text))
-        if not task.instance.exit_on_exception:
+        where = f"while processing {tup!r}" if tup is not None else None
+        if not on_user_error(_TaskHost(self, task), task.instance, exc, where):
             return
         self._settled("fail", self._trees.fail_held(task.id))  # a crashed task never silently drops tuples
         task.instance = task.model.component_class()
