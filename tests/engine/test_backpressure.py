@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import psutil
 
 from squall import Topology
@@ -47,6 +49,14 @@ class AckedOverload(Topology):
 def test_acks_keep_flowing_while_the_spout_is_blocked(opts, tmp_path):
     options = dict(opts, **{"test.count": 10**9, "test.slow_secs": 0.001, "squall.engine.buffer.bytes": 65536,
                             "squall.engine.shutdown.timeout.secs": 1, "squall.engine.drain.timeout.secs": 1})
-    result = run_local(AckedOverload, options=options, time=3.0, log_dir=tmp_path / "r")
+    enough = threading.Event()  # the run stops once acks flowed (an event, not a fixed delay)
+
+    def progress(snapshot):
+        if snapshot.components["numbers"].acked > 500:
+            enough.set()
+
+    result = run_local(AckedOverload, options=options, time=120.0, log_dir=tmp_path / "r",
+                       on_progress=progress, stop_event=enough)
+    assert enough.is_set(), "acks stopped flowing while the spout was blocked"
     assert result["numbers"].acked > 500
     assert result["numbers"].failed == 0
