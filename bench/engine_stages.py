@@ -41,6 +41,7 @@ def build(tmp: Path, pending: int) -> dict[int, TaskHost]:
     sup._build_wiring()
     hosts = {}
     for task, plan in sorted(sup.plans.items()):
+        sup.wiring.new_control(task)
         host = TaskHost(plan, sup.wiring)
         host.instance = plan.component_class()
         host.instance._squall_prepare(host, plan.conf, plan.context)

@@ -19,7 +19,6 @@ import threading
 import time
 import traceback
 from collections import namedtuple
-from itertools import repeat
 from typing import Any, Optional, Sequence
 
 from squall.api import Tuple
@@ -92,6 +91,7 @@ class TaskHost(Collector):
         self._reassembler = Reassembler()
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
+        self._uniform = self._fast.uniform_tuples
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._poller = select.poll()  # registrations kept between waits
@@ -220,26 +220,22 @@ class TaskHost(Collector):
             self.exec_secs += time.perf_counter() - start
 
     def _uniform_tuples(self, src: int, records: Sequence[Any]) -> Optional[list[Tuple]]:
-        """Build the tuples of the common batch (one stream, all tracked, values that fit) in C loops.
+        """Build the tuples of the common batch (one stream, all tracked, values that fit) in one go.
 
         Return None when the batch is not that uniform.
         """
-        sidxs, roots = records[0::RECORD_WIDTH], records[2::RECORD_WIDTH]
-        count = len(roots)
-        if not count or sidxs.count(sidxs[0]) != count or None in roots:
+        if not records or type(records) is not list:
             return None
-        component, stream, values_class, size = (self._sources.get(src) or self._source(src))[sidxs[0]]
-        values = records[1::RECORD_WIDTH]
-        if set(map(len, values)) != {size}:
+        table = self._sources.get(src) or self._source(src)
+        sidx = records[0]
+        if type(sidx) is not int or not 0 <= sidx < len(table):
             return None
+        component, stream, values_class, size = table[sidx]
         first = self.next_handle + 1
-        self.next_handle += count
-        ids = range(first, first + count)
-        self.inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
-        return list(map(_new, repeat(Tuple, count), zip(
-            ids, repeat(component, count), repeat(stream, count), repeat(src, count),
-            map(_new, repeat(values_class, count), values),
-        )))
+        tuples = self._uniform(self.inputs, first, records, component, stream, src, values_class, size, Tuple)
+        if tuples is not None:
+            self.next_handle += len(tuples)
+        return tuples
 
     def _tuples(self, src: int, records: Sequence[Any]) -> list[Tuple]:
         """Build the tuples of any batch, one record at a time."""

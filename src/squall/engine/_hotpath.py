@@ -1,0 +1,175 @@
+"""The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
+
+Three functions carry almost all of the engine's own per-tuple work (profiles of the
+word count: the rest is user code, msgpack and the api's dispatch loop):
+
+* ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
+  anchor's input entry, append the record to the destination's output buffer);
+* ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
+* ``uniform_tuples``: the ``Tuple`` objects of a one-stream, all-tracked batch, with
+  their input entries registered.
+
+``implementation()`` returns the compiled module ``squall.engine._speedups`` when it
+was built (``pip install -e .`` builds it where a C compiler exists) and the
+environment does not set ``SQUALL_PURE_PYTHON=1``, else this module. Both have the
+same contract, checked side by side by ``tests/engine/test_hotpath.py``; the choice
+is made per task when its collector is built, so a test may set the variable before
+``run_local``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from itertools import repeat
+from types import ModuleType
+from typing import Any, Callable, Optional, Sequence
+
+from squall.engine._transport import RECORD_WIDTH
+
+PURE_PYTHON_ENV = "SQUALL_PURE_PYTHON"
+_get_ident = threading.get_ident
+_new = tuple.__new__
+
+try:
+    from squall.engine import _speedups as _compiled  # type: ignore[attr-defined]
+except ImportError:  # not built (no C compiler at install time): the pure-Python twins below
+    _compiled = None
+
+
+def implementation() -> ModuleType:
+    """Return the module whose hot-path functions this task uses: compiled unless unavailable or switched off.
+
+    >>> implementation().__name__ in ("squall.engine._speedups", "squall.engine._hotpath")
+    True
+    """
+    if _compiled is None or os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return _PURE
+    return _compiled
+
+
+def compiled_available() -> bool:
+    """Whether the C extension was built and imports."""
+    return _compiled is not None
+
+
+def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)
+             port_list: list[Any], limit: int, seed: bytes, fallback: Any) -> Callable[..., Optional[list[int]]]:
+    """Return the bolt ``emit`` closure of ``collector`` (the C twin is a callable object).
+
+    The common case is an emit auto-anchored to the input being processed (the api
+    passes the same anchors tuple for every emit of one ``process`` call) on a stream
+    with one receiving task: ``collector._hot`` remembers that anchors object and its
+    input entry until the next ack or fail. Everything else goes through
+    ``collector._bolt_emit_slow``. ``seed`` and ``fallback`` are for the C twin (its
+    own edge generator; a call with keyword arguments).
+    """
+    lock, rand = collector.lock, collector._rand
+    heat, slow, seal, new_port = collector._heat, collector._bolt_emit_slow, collector._seal, collector._new_port
+    wake, main_thread = collector._wake, collector.main_thread
+
+    def emit(
+        stream: str,
+        values: list[Any],
+        anchors: Sequence[Any],
+        tup_id: Any,
+        direct_task: Optional[int],
+        need_task_ids: bool,
+    ) -> Optional[list[int]]:
+        lock.acquire()
+        try:
+            hot_anchors, entry = collector._hot
+            first = anchors is not hot_anchors
+            if first:
+                entry = heat(anchors)  # the first emit of a process() call, or explicit anchors
+            out = hot_outs.get(stream) if entry is not None and direct_task is None else None
+            if out is None:
+                targets = slow(stream, values, anchors, direct_task)
+            else:
+                if first and _get_ident() != main_thread:
+                    wake()  # a user thread's emit: the main loop may be asleep
+                # later emits with the same anchors object come from the thread running process()
+                sidx, choose, position, cache = out
+                if position >= 0:
+                    try:
+                        task = cache[values[position]]
+                    except (KeyError, TypeError):  # a new or unhashable key
+                        task = choose(values)
+                else:
+                    task = choose(values)
+                edge = rand(64) | 1  # | 1: an edge is never 0, so it always changes the XOR
+                entry[1] ^= edge
+                port = port_list[task] or new_port(task)
+                records = port.records
+                records += (sidx, values, entry[0], edge)
+                if len(records) >= limit:
+                    seal(port)
+                return [task] if need_task_ids else None
+        finally:
+            lock.release()
+        if _get_ident() != main_thread:
+            wake()
+        return targets if need_task_ids else None
+
+    return emit
+
+
+def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -> Any:
+    """Pop each id's input entry and XOR it into ``acks`` (root -> XOR); return the first unknown id or None.
+
+    None and negative ids (untracked inputs) are not unknown. An entry is
+    ``(root, value)`` or ``(flat [root, edge, ...], value)``, as ``Collector`` keeps them.
+
+    >>> acks = {}
+    >>> xor_acks({1: (7, 5)}, acks, [1, -2, 9]), acks
+    (9, {7: 5})
+    """
+    unknown = None
+    pop = inputs.pop
+    get = acks.get
+    for tup_id in ids:
+        entry = pop(tup_id, None) if type(tup_id) is int else None
+        if entry is None:
+            if tup_id is not None and not (type(tup_id) is int and tup_id < 0) and unknown is None:
+                unknown = tup_id
+            continue
+        roots = entry[0]
+        if type(roots) is int:
+            acks[roots] = get(roots, 0) ^ entry[1]
+        else:
+            value = entry[1]
+            for i in range(0, len(roots), 2):
+                root = roots[i]
+                acks[root] = get(root, 0) ^ roots[i + 1] ^ value
+    return unknown
+
+
+def uniform_tuples(inputs: dict[int, Any], first: int, records: list[Any], component: str, stream: str,
+                   src: int, values_class: Any, size: int, tuple_class: Any) -> Optional[list[Any]]:
+    """Build the tuples of a batch whose records are one stream, all tracked, ``size`` values each.
+
+    Handles are ``first``, ``first + 1``, ...; each gets its input entry ``(root, edge)``
+    in ``inputs``. Return None (and register nothing) when the batch is not that uniform.
+    """
+    sidxs, roots = records[0::RECORD_WIDTH], records[2::RECORD_WIDTH]
+    count = len(roots)
+    if not count or len(records) % RECORD_WIDTH or sidxs.count(sidxs[0]) != count or None in roots:
+        return None
+    values = records[1::RECORD_WIDTH]
+    if set(map(len, values)) != {size}:  # msgpack decodes arrays as lists
+        return None
+    ids = range(first, first + count)
+    inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
+    return list(map(_new, repeat(tuple_class, count), zip(
+        ids, repeat(component, count), repeat(stream, count), repeat(src, count),
+        map(_new, repeat(values_class, count), values),
+    )))
+
+
+def _self() -> ModuleType:
+    import sys
+
+    return sys.modules[__name__]
+
+
+_PURE = _self()

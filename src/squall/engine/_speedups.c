@@ -1,0 +1,550 @@
+/* squall.engine._speedups: the embedded engine's per-tuple hot path in C.
+ *
+ * Optional: every function here has a pure-Python twin in squall/engine/_hotpath.py
+ * with the same contract, used when this module is not built or when
+ * SQUALL_PURE_PYTHON=1 (squall/engine/_fast.py chooses). No semantics live only here.
+ *
+ *   BoltEmit(collector, hot_outs, port_list, limit, seed, fallback)
+ *       the bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+ *   xor_acks(inputs, acks, ids) -> first unknown id or None
+ *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
+ *       -> list of Tuple, or None when the batch is not uniform
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pythread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RECORD_WIDTH 4
+
+static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
+    *s_main_thread, *s_lock, *s_acquire, *s_release;
+
+/* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
+
+static int as_u64(PyObject *o, uint64_t *out) {
+    if (!PyLong_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "expected an int");
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(o);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* dict[key] = dict.get(key, 0) ^ value */
+static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
+    PyObject *old = PyDict_GetItemWithError(dict, key); /* borrowed */
+    uint64_t acc = 0;
+    if (old == NULL) {
+        if (PyErr_Occurred()) return -1;
+    } else if (as_u64(old, &acc) < 0) {
+        return -1;
+    }
+    PyObject *now = PyLong_FromUnsignedLongLong(acc ^ value);
+    if (now == NULL) return -1;
+    int rc = PyDict_SetItem(dict, key, now);
+    Py_DECREF(now);
+    return rc;
+}
+
+/* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
+
+/* Fold one input entry (roots, value) into acks: see Collector's docstring. */
+static int fold_entry(PyObject *acks, PyObject *entry) {
+    if (!(PyTuple_Check(entry) || PyList_Check(entry)) || PySequence_Fast_GET_SIZE(entry) != 2) {
+        PyErr_SetString(PyExc_TypeError, "malformed input entry");
+        return -1;
+    }
+    PyObject *roots = PySequence_Fast_GET_ITEM(entry, 0);
+    uint64_t value;
+    if (as_u64(PySequence_Fast_GET_ITEM(entry, 1), &value) < 0) return -1;
+    if (PyLong_CheckExact(roots)) return xor_into(acks, roots, value);
+    if (!PyList_Check(roots)) {
+        PyErr_SetString(PyExc_TypeError, "malformed input entry roots");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(roots); i += 2) {
+        uint64_t edge;
+        if (as_u64(PyList_GET_ITEM(roots, i + 1), &edge) < 0) return -1;
+        if (xor_into(acks, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyDict_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "xor_acks(inputs: dict, acks: dict, ids)");
+        return NULL;
+    }
+    PyObject *inputs = args[0], *acks = args[1];
+    PyObject *ids = PySequence_Fast(args[2], "ids must be a sequence");
+    if (ids == NULL) return NULL;
+    PyObject *unknown = Py_None;
+    Py_INCREF(unknown);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(ids);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *id = PySequence_Fast_GET_ITEM(ids, i);
+        PyObject *entry = NULL;
+        if (PyLong_CheckExact(id)) {
+            entry = PyDict_GetItemWithError(inputs, id);
+            if (entry == NULL && PyErr_Occurred()) goto error;
+        }
+        if (entry == NULL) {
+            /* None and negative handles (untracked inputs) are fine; remember the first other one */
+            int overflow = 0, negative = 0;
+            if (PyLong_CheckExact(id)) {
+                long long v = PyLong_AsLongLongAndOverflow(id, &overflow);
+                if (v == -1 && PyErr_Occurred()) goto error;
+                negative = overflow < 0 || (overflow == 0 && v < 0);
+            }
+            if (id != Py_None && !negative && unknown == Py_None) {
+                Py_INCREF(id);
+                Py_SETREF(unknown, id);
+            }
+            continue;
+        }
+        Py_INCREF(entry);
+        if (PyDict_DelItem(inputs, id) < 0 || fold_entry(acks, entry) < 0) {
+            Py_DECREF(entry);
+            goto error;
+        }
+        Py_DECREF(entry);
+    }
+    Py_DECREF(ids);
+    return unknown;
+error:
+    Py_DECREF(ids);
+    Py_DECREF(unknown);
+    return NULL;
+}
+
+/* ---- uniform_tuples: the common batch's Tuple objects ------------------------------ */
+
+/* cls(*items) for a tuple subclass without __new__ overhead (what tuple.__new__ does). */
+static PyObject *new_subtuple(PyTypeObject *cls, PyObject *const *items, Py_ssize_t n) {
+    PyObject *obj = cls->tp_alloc(cls, n);
+    if (obj == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_INCREF(items[i]);
+        PyTuple_SET_ITEM(obj, i, items[i]);
+    }
+    return obj;
+}
+
+static PyObject *uniform_tuples(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9 || !PyDict_Check(args[0]) || !PyLong_Check(args[1]) || !PyList_Check(args[2])
+        || !PyType_Check(args[6]) || !PyLong_Check(args[7]) || !PyType_Check(args[8])) {
+        PyErr_SetString(PyExc_TypeError,
+            "uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)");
+        return NULL;
+    }
+    PyObject *inputs = args[0], *records = args[2];
+    PyObject *component = args[3], *stream = args[4], *src = args[5];
+    PyTypeObject *values_class = (PyTypeObject *)args[6], *tuple_class = (PyTypeObject *)args[8];
+    long long first = PyLong_AsLongLong(args[1]);
+    Py_ssize_t size = PyLong_AsSsize_t(args[7]);
+    if (PyErr_Occurred()) return NULL;
+    if (!PyType_IsSubtype(values_class, &PyTuple_Type) || !PyType_IsSubtype(tuple_class, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "uniform_tuples: classes must be tuple subclasses");
+        return NULL;
+    }
+    Py_ssize_t slots = PyList_GET_SIZE(records);
+    Py_ssize_t count = slots / RECORD_WIDTH;
+    if (count == 0 || slots % RECORD_WIDTH) Py_RETURN_NONE;
+    PyObject *sidx = PyList_GET_ITEM(records, 0);
+    for (Py_ssize_t i = 0; i < slots; i += RECORD_WIDTH) { /* one stream, all tracked, values that fit */
+        PyObject *s = PyList_GET_ITEM(records, i), *values = PyList_GET_ITEM(records, i + 1);
+        if (s != sidx) {
+            int eq = PyObject_RichCompareBool(s, sidx, Py_EQ);
+            if (eq < 0) return NULL;
+            if (!eq) Py_RETURN_NONE;
+        }
+        if (PyList_GET_ITEM(records, i + 2) == Py_None || !PyList_Check(values) || PyList_GET_SIZE(values) != size)
+            Py_RETURN_NONE;
+    }
+    PyObject *result = PyList_New(count);
+    if (result == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject **rec = &PyList_GET_ITEM(records, k * RECORD_WIDTH);
+        PyObject *handle = PyLong_FromLongLong(first + k);
+        if (handle == NULL) goto error;
+        PyObject *entry = PyTuple_Pack(2, rec[2], rec[3]);
+        int rc = entry == NULL ? -1 : PyDict_SetItem(inputs, handle, entry);
+        Py_XDECREF(entry);
+        PyObject *values = rc < 0 ? NULL
+            : new_subtuple(values_class, &PyList_GET_ITEM(rec[1], 0), PyList_GET_SIZE(rec[1]));
+        if (values == NULL) {
+            Py_DECREF(handle);
+            goto error;
+        }
+        PyObject *fields[5] = {handle, component, stream, src, values};
+        PyObject *tup = new_subtuple(tuple_class, fields, 5);
+        Py_DECREF(handle);
+        Py_DECREF(values);
+        if (tup == NULL) goto error;
+        PyList_SET_ITEM(result, k, tup);
+    }
+    return result;
+error:
+    Py_DECREF(result);
+    return NULL;
+}
+
+/* ---- BoltEmit: the bolt emit of Collector._compile_bolt_emit ---------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *collector, *hot_outs, *port_list, *fallback;
+    PyObject *acquire, *release, *heat, *slow, *new_port, *seal, *wake;
+    unsigned long main_thread;
+    Py_ssize_t limit;
+    uint64_t rng[4]; /* xoshiro256**: edges need 64 random bits, not a crypto RNG */
+    PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
+} BoltEmit;
+
+static inline uint64_t rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t next_u64(uint64_t *s) {
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* port_list[task] or collector._new_port(task): a new reference */
+static PyObject *port_for(BoltEmit *self, PyObject *task) {
+    Py_ssize_t index = PyLong_AsSsize_t(task);
+    if (index == -1 && PyErr_Occurred()) return NULL;
+    if (index >= 0 && index < PyList_GET_SIZE(self->port_list)) {
+        PyObject *port = PyList_GET_ITEM(self->port_list, index);
+        if (port != Py_None) {
+            Py_INCREF(port);
+            return port;
+        }
+    }
+    return PyObject_CallOneArg(self->new_port, task);
+}
+
+/* the receiving task of a hot stream: the fields chooser's key cache first */
+static PyObject *choose_task(PyObject *out, PyObject *values) {
+    PyObject *choose = PyTuple_GET_ITEM(out, 1);
+    Py_ssize_t position = PyLong_AsSsize_t(PyTuple_GET_ITEM(out, 2));
+    PyObject *cache = PyTuple_GET_ITEM(out, 3);
+    if (position >= 0 && PyList_Check(values) && position < PyList_GET_SIZE(values) && PyDict_Check(cache)) {
+        PyObject *task = PyDict_GetItemWithError(cache, PyList_GET_ITEM(values, position));
+        if (task != NULL) {
+            Py_INCREF(task);
+            return task;
+        }
+        PyErr_Clear(); /* a new or unhashable key: the chooser decides */
+    }
+    return PyObject_CallOneArg(choose, values);
+}
+
+/* The hot case, lock held: append one anchored record; return the task (new ref) or NULL. */
+static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObject *values, int first) {
+    if (first && PyThread_get_thread_ident() != self->main_thread) {
+        PyObject *r = PyObject_CallNoArgs(self->wake); /* a user thread's emit: the main loop may sleep */
+        if (r == NULL) return NULL;
+        Py_DECREF(r);
+    }
+    PyObject *task = choose_task(out, values);
+    if (task == NULL) return NULL;
+    uint64_t value, edge = next_u64(self->rng) | 1; /* | 1: an edge is never 0, so it always changes the XOR */
+    PyObject *edge_obj = NULL, *value_obj = NULL, *port = NULL, *records = NULL;
+    if (as_u64(PyList_GET_ITEM(entry, 1), &value) < 0) goto error;
+    if ((edge_obj = PyLong_FromUnsignedLongLong(edge)) == NULL) goto error;
+    if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
+    if ((port = port_for(self, task)) == NULL) goto error;
+    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if (!PyList_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
+        goto error;
+    }
+    if (PyList_Append(records, PyTuple_GET_ITEM(out, 0)) < 0 || PyList_Append(records, values) < 0
+        || PyList_Append(records, PyList_GET_ITEM(entry, 0)) < 0 || PyList_Append(records, edge_obj) < 0)
+        goto error;
+    PyList_SetItem(entry, 1, value_obj); /* steals value_obj: the input's entry XORs its children's edges */
+    value_obj = NULL;
+    if (PyList_GET_SIZE(records) >= self->limit) {
+        PyObject *r = PyObject_CallOneArg(self->seal, port);
+        if (r == NULL) goto error;
+        Py_DECREF(r);
+    }
+    Py_DECREF(edge_obj);
+    Py_DECREF(port);
+    Py_DECREF(records);
+    return task;
+error:
+    Py_DECREF(task);
+    Py_XDECREF(edge_obj);
+    Py_XDECREF(value_obj);
+    Py_XDECREF(port);
+    Py_XDECREF(records);
+    return NULL;
+}
+
+/* hot_outs.get(stream), with the last stream remembered: a borrowed ref or NULL */
+static PyObject *hot_out(BoltEmit *self, PyObject *stream) {
+    if (stream == self->last_stream) return self->last_out;
+    PyObject *out = PyDict_GetItemWithError(self->hot_outs, stream);
+    if (out == NULL || !PyTuple_Check(out) || PyTuple_GET_SIZE(out) != 4) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(stream);
+    Py_XSETREF(self->last_stream, stream);
+    Py_INCREF(out);
+    Py_XSETREF(self->last_out, out);
+    return out;
+}
+
+/* Under the lock: the hot case or collector._bolt_emit_slow; *targets gets the slow path's targets. */
+static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **targets) {
+    PyObject *stream = args[0], *values = args[1], *anchors = args[2], *direct_task = args[4];
+    PyObject *hot = PyObject_GetAttr(self->collector, s_hot);
+    if (hot == NULL) return NULL;
+    if (!PyTuple_Check(hot) || PyTuple_GET_SIZE(hot) != 2) {
+        Py_DECREF(hot);
+        PyErr_SetString(PyExc_TypeError, "Collector._hot must be a pair");
+        return NULL;
+    }
+    int first = PyTuple_GET_ITEM(hot, 0) != anchors;
+    PyObject *entry = PyTuple_GET_ITEM(hot, 1);
+    Py_INCREF(entry);
+    Py_DECREF(hot);
+    if (first) { /* the first emit of a process() call, or explicit anchors */
+        Py_SETREF(entry, PyObject_CallOneArg(self->heat, anchors));
+        if (entry == NULL) return NULL;
+    }
+    PyObject *out = (entry != Py_None && direct_task == Py_None && PyList_Check(entry)
+                     && PyList_GET_SIZE(entry) == 2) ? hot_out(self, stream) : NULL;
+    PyObject *task;
+    if (out == NULL) {
+        *targets = PyObject_CallFunctionObjArgs(self->slow, stream, values, anchors, direct_task, NULL);
+        task = *targets == NULL ? NULL : Py_NewRef(Py_None);
+    } else {
+        task = emit_hot(self, out, entry, values, first);
+    }
+    Py_DECREF(entry);
+    return task;
+}
+
+/* Whether this is the interpreter's only thread: then no other thread can hold the
+ * collector's lock, and with the GIL held the emit is atomic without it (a thread being
+ * started already has its thread state, so none appears unseen). */
+static int only_thread(void) {
+    PyThreadState *ts = PyThreadState_Get();
+    PyThreadState *head = PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(ts));
+    return head == ts && PyThreadState_Next(head) == NULL;
+}
+
+static PyObject *call_quietly(PyObject *func, PyObject **result) {
+    /* call func() keeping a pending exception; NULL (and *result released) on failure */
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *r = PyObject_CallNoArgs(func);
+    if (r == NULL) {
+        Py_XDECREF(exc_type); Py_XDECREF(exc_value); Py_XDECREF(exc_tb);
+        Py_CLEAR(*result);
+        return NULL;
+    }
+    Py_DECREF(r);
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return Py_None;
+}
+
+static PyObject *BoltEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    BoltEmit *self = (BoltEmit *)callable;
+    if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 6)
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    int locking = !only_thread();
+    PyObject *r;
+    if (locking) {
+        if ((r = PyObject_CallNoArgs(self->acquire)) == NULL) return NULL;
+        Py_DECREF(r);
+    }
+    PyObject *targets = NULL;
+    PyObject *task = emit_locked(self, args, &targets);
+    if (locking && call_quietly(self->release, &task) == NULL) {
+        Py_XDECREF(targets);
+        return NULL;
+    }
+    if (task == NULL) {
+        Py_XDECREF(targets);
+        return NULL;
+    }
+    int need_task_ids = PyObject_IsTrue(args[5]);
+    if (need_task_ids < 0) goto fail;
+    if (targets != NULL) { /* the slow path: wake a sleeping main loop for a user thread's emit */
+        if (PyThread_get_thread_ident() != self->main_thread) {
+            r = PyObject_CallNoArgs(self->wake);
+            if (r == NULL) goto fail;
+            Py_DECREF(r);
+        }
+        Py_DECREF(task);
+        if (need_task_ids) return targets;
+        Py_DECREF(targets);
+        Py_RETURN_NONE;
+    }
+    if (!need_task_ids) {
+        Py_DECREF(task);
+        Py_RETURN_NONE;
+    }
+    PyObject *list = PyList_New(1);
+    if (list == NULL) goto fail;
+    PyList_SET_ITEM(list, 0, task); /* steals */
+    return list;
+fail:
+    Py_DECREF(task);
+    Py_XDECREF(targets);
+    return NULL;
+}
+
+static int BoltEmit_init(BoltEmit *self, PyObject *args, PyObject *kwds) {
+    PyObject *collector, *hot_outs, *port_list, *fallback, *lock, *main_thread;
+    Py_ssize_t limit;
+    Py_buffer seed;
+    static char *kwlist[] = {"collector", "hot_outs", "port_list", "limit", "seed", "fallback", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!ny*O", kwlist, &collector, &PyDict_Type, &hot_outs,
+                                     &PyList_Type, &port_list, &limit, &seed, &fallback))
+        return -1;
+    if (seed.len < (Py_ssize_t)sizeof(self->rng)) {
+        PyBuffer_Release(&seed);
+        PyErr_SetString(PyExc_ValueError, "BoltEmit needs a seed of at least 32 bytes");
+        return -1;
+    }
+    memcpy(self->rng, seed.buf, sizeof(self->rng));
+    PyBuffer_Release(&seed);
+    if (!(self->rng[0] | self->rng[1] | self->rng[2] | self->rng[3])) self->rng[0] = 1;
+    if ((lock = PyObject_GetAttr(collector, s_lock)) == NULL) return -1;
+    Py_XSETREF(self->acquire, PyObject_GetAttr(lock, s_acquire));
+    Py_XSETREF(self->release, PyObject_GetAttr(lock, s_release));
+    Py_DECREF(lock);
+    Py_XSETREF(self->heat, PyObject_GetAttr(collector, s_heat));
+    Py_XSETREF(self->slow, PyObject_GetAttr(collector, s_slow));
+    Py_XSETREF(self->new_port, PyObject_GetAttr(collector, s_new_port));
+    Py_XSETREF(self->seal, PyObject_GetAttr(collector, s_seal));
+    Py_XSETREF(self->wake, PyObject_GetAttr(collector, s_wake));
+    if (!self->acquire || !self->release || !self->heat || !self->slow || !self->new_port || !self->seal || !self->wake)
+        return -1;
+    if ((main_thread = PyObject_GetAttr(collector, s_main_thread)) == NULL) return -1;
+    self->main_thread = PyLong_AsUnsignedLong(main_thread);
+    Py_DECREF(main_thread);
+    if (PyErr_Occurred()) return -1;
+    Py_INCREF(collector);
+    Py_XSETREF(self->collector, collector);
+    Py_INCREF(hot_outs);
+    Py_XSETREF(self->hot_outs, hot_outs);
+    Py_INCREF(port_list);
+    Py_XSETREF(self->port_list, port_list);
+    Py_INCREF(fallback);
+    Py_XSETREF(self->fallback, fallback);
+    self->limit = limit;
+    self->vectorcall = BoltEmit_vectorcall;
+    return 0;
+}
+
+static int BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg) {
+    Py_VISIT(self->collector);
+    Py_VISIT(self->hot_outs);
+    Py_VISIT(self->port_list);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->acquire);
+    Py_VISIT(self->release);
+    Py_VISIT(self->heat);
+    Py_VISIT(self->slow);
+    Py_VISIT(self->new_port);
+    Py_VISIT(self->seal);
+    Py_VISIT(self->wake);
+    Py_VISIT(self->last_stream);
+    Py_VISIT(self->last_out);
+    return 0;
+}
+
+static int BoltEmit_clear(BoltEmit *self) {
+    Py_CLEAR(self->collector);
+    Py_CLEAR(self->hot_outs);
+    Py_CLEAR(self->port_list);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->acquire);
+    Py_CLEAR(self->release);
+    Py_CLEAR(self->heat);
+    Py_CLEAR(self->slow);
+    Py_CLEAR(self->new_port);
+    Py_CLEAR(self->seal);
+    Py_CLEAR(self->wake);
+    Py_CLEAR(self->last_stream);
+    Py_CLEAR(self->last_out);
+    return 0;
+}
+
+static void BoltEmit_dealloc(BoltEmit *self) {
+    PyObject_GC_UnTrack(self);
+    BoltEmit_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject BoltEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.BoltEmit",
+    .tp_basicsize = sizeof(BoltEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "The bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)BoltEmit_init,
+    .tp_dealloc = (destructor)BoltEmit_dealloc,
+    .tp_traverse = (traverseproc)BoltEmit_traverse,
+    .tp_clear = (inquiry)BoltEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
+};
+
+static PyMethodDef methods[] = {
+    {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
+     "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
+    {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
+     "uniform_tuples(...): the Tuples of a one-stream, all-tracked batch (inputs registered), or None."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "squall.engine._speedups",
+    "The embedded engine's per-tuple hot path in C (pure-Python twin: squall.engine._hotpath).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+#define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
+    INTERN(s_hot, "_hot");
+    INTERN(s_records, "records");
+    INTERN(s_heat, "_heat");
+    INTERN(s_slow, "_bolt_emit_slow");
+    INTERN(s_new_port, "_new_port");
+    INTERN(s_seal, "_seal");
+    INTERN(s_wake, "_wake");
+    INTERN(s_main_thread, "main_thread");
+    INTERN(s_lock, "lock");
+    INTERN(s_acquire, "acquire");
+    INTERN(s_release, "release");
+#undef INTERN
+    if (PyType_Ready(&BoltEmitType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (m == NULL) return NULL;
+    Py_INCREF(&BoltEmitType);
+    if (PyModule_AddObject(m, "BoltEmit", (PyObject *)&BoltEmitType) < 0) {
+        Py_DECREF(&BoltEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,181 @@
+"""The compiled hot path (squall.engine._speedups) against its pure-Python twin (_hotpath).
+
+Each function gets the same inputs in both implementations and must leave the same
+state and return the same result; a real run per implementation checks the switch.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, namedtuple
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from squall import Bolt, Grouping, Spout, Topology
+from squall.api import Tuple
+from squall.engine import _hotpath, run_local
+from squall.engine._acking import TASK_BITS
+from tests.engine.test_collector import hosts, root
+
+compiled = pytest.mark.skipif(not _hotpath.compiled_available(), reason="squall.engine._speedups is not built")
+BOTH = [pytest.param("compiled", marks=compiled), "pure"]
+
+
+@pytest.fixture(params=BOTH)
+def impl(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The hot-path module of one implementation, with SQUALL_PURE_PYTHON set to match."""
+    if request.param == "pure":
+        monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
+    else:
+        monkeypatch.delenv(_hotpath.PURE_PYTHON_ENV, raising=False)
+    return _hotpath.implementation()
+
+
+def test_the_switch_picks_the_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
+    assert _hotpath.implementation() is _hotpath
+    monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "0")
+    expected = "squall.engine._speedups" if _hotpath.compiled_available() else "squall.engine._hotpath"
+    assert _hotpath.implementation().__name__ == expected
+
+
+def _entries(rng: random.Random) -> dict[int, Any]:
+    inputs: dict[int, Any] = {}
+    for handle in range(1, 200):
+        r = (rng.randrange(1, 8) << TASK_BITS) | rng.randrange(3)
+        kind = handle % 3
+        if kind == 0:
+            inputs[handle] = (r, rng.getrandbits(64) | 1)
+        elif kind == 1:  # anchored to: a list whose value has children's edges XORed in
+            inputs[handle] = [r, rng.getrandbits(64)]
+        else:  # several roots
+            inputs[handle] = [[r, rng.getrandbits(64) | 1, r + 1, rng.getrandbits(64) | 1], rng.getrandbits(64)]
+    return inputs
+
+
+@compiled
+@pytest.mark.parametrize("seed", range(5))
+def test_xor_acks_matches_its_twin(seed: int) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    rng = random.Random(seed)
+    ids: list[Any] = [*rng.sample(range(1, 200), 150), -4, None, 10_000, "nope", True, 1 << 70]
+    results = []
+    for module in (_hotpath, _speedups):
+        inputs, acks = _entries(random.Random(seed)), {7 << TASK_BITS: 99}
+        unknown = module.xor_acks(inputs, acks, ids)
+        results.append((unknown, inputs, acks))
+    assert results[0] == results[1]
+    assert results[0][0] == 10_000  # the first id that is neither an input, None, nor negative
+
+
+@compiled
+def test_uniform_tuples_match_their_twin_and_refuse_mixed_batches() -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    values_class = namedtuple("Values", ["word", "n"])
+    good = [0, ["a", 1], 5, 6, 0, ["b", 2], [5, 1, 9, 2], 0]
+    not_uniform = [
+        [],
+        [0, ["a", 1], 5, 6, 1, ["b", 2], 5, 6],  # two streams
+        [0, ["a", 1], None, 0],  # untracked
+        [0, ["a"], 5, 6],  # values that do not fit the fields
+    ]
+    for records in [good, *not_uniform]:
+        out = []
+        for module in (_hotpath, _speedups):
+            inputs: dict[int, Any] = {}
+            tuples = module.uniform_tuples(inputs, 11, records, "split", "default", 3, values_class, 2, Tuple)
+            out.append((tuples, inputs, None if tuples is None else [type(t.values) for t in tuples]))
+        assert out[0] == out[1]
+        assert (out[0][0] is not None) == (records is good)
+    tuples = _speedups.uniform_tuples({}, 11, good, "split", "default", 3, values_class, 2, Tuple)
+    assert tuples[1].values.word == "b" and tuples[1].id == 12 and type(tuples[1]) is Tuple
+
+
+def test_bolt_emit_keeps_the_xor_invariant(impl: Any, tmp_path: Any) -> None:
+    """Anchored emits: the input's entry XOR the children's edges is what its ack sends."""
+    h = hosts(tmp_path)
+    rec, src = h["rec"], h["src"].task_id
+    assert type(rec.emit).__module__ == impl.__name__ or impl is _hotpath
+    rec._process_batch(src, [1, ["b", "c"], root(1, src), 5, 1, ["d", "e"], root(2, src), 6])
+    records = rec.ports[h["sink"].task_id].records
+    edges = {records[i + 2]: records[i + 3] for i in range(0, len(records), 4)}
+    assert [records[i + 1] for i in range(0, len(records), 4)] == [["b"], ["d"]]
+    assert rec.acks == {root(1, src): 5 ^ edges[root(1, src)], root(2, src): 6 ^ edges[root(2, src)]}
+    assert all(edge & 1 for edge in edges.values())  # an edge is never 0
+    assert rec.emit("default", ["x"], (), None, None, True) == [h["sink"].task_id]  # unanchored: the slow path
+    assert records[-2:] == [None, 0]
+    assert rec.emit(stream="default", values=["y"], anchors=(), tup_id=None, direct_task=None,
+                    need_task_ids=False) is None  # keyword calls work too
+
+
+class Lines(Spout):
+    outputs = ["line"]
+
+    def initialize(self, conf: Any, context: Any) -> None:
+        self.left = [f"a b c {i % 7}" for i in range(300)]
+
+    def next_tuple(self) -> None:
+        if self.left:
+            self.emit([self.left.pop()], tup_id=len(self.left))
+
+
+class Split(Bolt):
+    outputs = ["word"]
+
+    def process(self, tup: Any) -> None:
+        for word in tup.values.line.split():
+            self.emit([word])
+
+
+class Count(Bolt):
+    outputs = ["word", "n"]
+
+    def initialize(self, conf: Any, context: Any) -> None:
+        self.counts: Counter[str] = Counter()
+        self.out = Path(conf["test.dir"]) / f"count-{context.task_id}.json"
+
+    def process(self, tup: Any) -> None:
+        self.counts[tup.values.word] += 1
+        self.out.write_text(json.dumps(self.counts))
+
+
+class Words(Topology):
+    lines = Lines.spec()
+    split = Split.spec(inputs={lines: Grouping.SHUFFLE}, par=2)
+    count = Count.spec(inputs={split: Grouping.fields("word")}, par=2)
+
+
+@pytest.mark.parametrize("which", BOTH)
+def test_a_word_count_completes_every_tree_on_each_implementation(which: str, opts: dict[str, Any], tmp_path: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if which == "pure":
+        monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
+    result = run_local(Words, until_idle=True, idle_secs=0.5, options=opts, log_dir=tmp_path / "logs")
+    assert result["lines"].acked == 300 and result["lines"].failed == 0
+    counts: Counter[str] = Counter()
+    for path in Path(opts["test.dir"]).glob("count-*.json"):
+        counts.update(json.loads(path.read_text()))
+    assert counts == Counter({"a": 300, "b": 300, "c": 300, **{str(i): len(range(i, 300, 7)) for i in range(7)}})
+
+
+def test_an_emit_from_a_user_thread_takes_the_lock_and_wakes_the_task(impl: Any, tmp_path: Any) -> None:
+    import threading
+
+    h = hosts(tmp_path)
+    rec = h["rec"]
+    rec._wake_pending = False
+    rec.lock.acquire()  # held by "another thread": the emit must wait for it
+    worker = threading.Thread(target=rec.emit, args=("default", ["t"], (), None, None, False))
+    worker.start()
+    worker.join(0.2)
+    assert worker.is_alive()
+    rec.lock.release()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert rec.ports[h["sink"].task_id].records[-4:] == [0, ["t"], None, 0]
+    assert rec._wake_pending  # the main loop is told
