@@ -78,20 +78,23 @@ def test_uniform_tuples_match_their_twin_and_refuse_mixed_batches() -> None:
 
     values_class = namedtuple("Values", ["word", "n"])
     good = [0, ["a", 1], 5, 6, 0, ["b", 2], [5, 1, 9, 2], 0]
+    untracked = [0, ["a", 1], None, 0, 0, ["b", 2], None, 0]
     not_uniform = [
         [],
         [0, ["a", 1], 5, 6, 1, ["b", 2], 5, 6],  # two streams
-        [0, ["a", 1], None, 0],  # untracked
+        [0, ["a", 1], None, 0, 0, ["b", 2], 5, 6],  # tracked and untracked
         [0, ["a"], 5, 6],  # values that do not fit the fields
     ]
-    for records in [good, *not_uniform]:
+    for records in [good, untracked, *not_uniform]:
         out = []
         for module in (_hotpath, _speedups):
             inputs: dict[int, Any] = {}
             tuples = module.uniform_tuples(inputs, 11, records, "split", "default", 3, values_class, 2, Tuple)
             out.append((tuples, inputs, None if tuples is None else [type(t.values) for t in tuples]))
         assert out[0] == out[1]
-        assert (out[0][0] is not None) == (records is good)
+        assert (out[0][0] is not None) == (records is good or records is untracked)
+        if records is untracked:
+            assert [t.id for t in out[0][0]] == [-11, -12] and out[0][1] == {}  # nothing to ack
     tuples = _speedups.uniform_tuples({}, 11, good, "split", "default", 3, values_class, 2, Tuple)
     assert tuples[1].values.word == "b" and tuples[1].id == 12 and type(tuples[1]) is Tuple
 
@@ -107,6 +110,8 @@ def test_bolt_emit_keeps_the_xor_invariant(impl: Any, tmp_path: Any) -> None:
     assert [records[i + 1] for i in range(0, len(records), 4)] == [["b"], ["d"]]
     assert rec.acks == {root(1, src): 5 ^ edges[root(1, src)], root(2, src): 6 ^ edges[root(2, src)]}
     assert all(edge & 1 for edge in edges.values())  # an edge is never 0
+    rec._process_batch(src, [1, ["f", "g"], None, 0])  # an untracked input: its children are untracked
+    assert records[-4:] == [0, ["f"], None, 0] and rec.inputs == {}
     assert rec.emit("default", ["x"], (), None, None, True) == [h["sink"].task_id]  # unanchored: the slow path
     assert records[-2:] == [None, 0]
     assert rec.emit(stream="default", values=["y"], anchors=(), tup_id=None, direct_task=None,

@@ -35,6 +35,7 @@ from squall.errors import EngineError, TopologyError
 
 _get_ident = threading.get_ident
 _NOT_HOT = (object(), None)
+_UNTRACKED = [None, 0]  # the hot entry of an untracked input: its children are untracked too (never mutated)
 
 
 class Collector:
@@ -100,9 +101,12 @@ class Collector:
         return self._fast.BoltEmit(*args, python_emit)  # keyword calls go to the Python twin
 
     def _heat(self, anchors: Sequence[Any]) -> Optional[list[Any]]:
-        """Make ``anchors`` the hot anchors when they are one input of one tree; return its entry."""
+        """Make ``anchors`` the hot anchors when they are one input of one tree, or one untracked input; return its entry."""
         if len(anchors) != 1 or type(anchors[0]) is not int:
             return None
+        if anchors[0] < 0:  # an untracked input (negative handle)
+            self._hot = (anchors, _UNTRACKED)
+            return _UNTRACKED
         entry = self.inputs.get(anchors[0])
         if type(entry) is tuple:
             entry = self.inputs[anchors[0]] = list(entry)  # children XOR their edges into it

@@ -6,8 +6,8 @@ word count: the rest is user code, msgpack and the api's dispatch loop):
 * ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
-* ``uniform_tuples``: the ``Tuple`` objects of a one-stream, all-tracked batch, with
-  their input entries registered.
+* ``uniform_tuples``: the ``Tuple`` objects of a one-stream batch, all tracked or all
+  untracked, with their input entries registered.
 
 ``implementation()`` returns the compiled module ``squall.engine._speedups`` when it
 was built (``pip install -e .`` builds it where a C compiler exists) and the
@@ -97,11 +97,14 @@ def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, 
                         task = choose(values)
                 else:
                     task = choose(values)
-                edge = rand(64) | 1  # | 1: an edge is never 0, so it always changes the XOR
-                entry[1] ^= edge
                 port = port_list[task] or new_port(task)
                 records = port.records
-                records += (sidx, values, entry[0], edge)
+                if entry[0] is None:  # anchored to an untracked input: untracked too
+                    records += (sidx, values, None, 0)
+                else:
+                    edge = rand(64) | 1  # | 1: an edge is never 0, so it always changes the XOR
+                    entry[1] ^= edge
+                    records += (sidx, values, entry[0], edge)
                 if len(records) >= limit:
                     seal(port)
                 return [task] if need_task_ids else None
@@ -146,20 +149,27 @@ def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -
 
 def uniform_tuples(inputs: dict[int, Any], first: int, records: list[Any], component: str, stream: str,
                    src: int, values_class: Any, size: int, tuple_class: Any) -> Optional[list[Any]]:
-    """Build the tuples of a batch whose records are one stream, all tracked, ``size`` values each.
+    """Build the tuples of a batch whose records are one stream, ``size`` values each, all tracked or none.
 
     Handles are ``first``, ``first + 1``, ...; each gets its input entry ``(root, edge)``
-    in ``inputs``. Return None (and register nothing) when the batch is not that uniform.
+    in ``inputs``; untracked tuples get the negative handles ``-first``, ``-first - 1``, ...
+    Return None (and register nothing) when the batch is not that uniform.
     """
     sidxs, roots = records[0::RECORD_WIDTH], records[2::RECORD_WIDTH]
     count = len(roots)
-    if not count or len(records) % RECORD_WIDTH or sidxs.count(sidxs[0]) != count or None in roots:
+    if not count or len(records) % RECORD_WIDTH or sidxs.count(sidxs[0]) != count:
+        return None
+    untracked = roots.count(None)
+    if untracked not in (0, count):
         return None
     values = records[1::RECORD_WIDTH]
     if set(map(len, values)) != {size}:  # msgpack decodes arrays as lists
         return None
-    ids = range(first, first + count)
-    inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
+    if untracked:
+        ids: range = range(-first, -first - count, -1)  # negative handles: nothing to ack
+    else:
+        ids = range(first, first + count)
+        inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
     return list(map(_new, repeat(tuple_class, count), zip(
         ids, repeat(component, count), repeat(stream, count), repeat(src, count),
         map(_new, repeat(values_class, count), values),

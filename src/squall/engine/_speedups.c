@@ -156,25 +156,30 @@ static PyObject *uniform_tuples(PyObject *module, PyObject *const *args, Py_ssiz
     Py_ssize_t count = slots / RECORD_WIDTH;
     if (count == 0 || slots % RECORD_WIDTH) Py_RETURN_NONE;
     PyObject *sidx = PyList_GET_ITEM(records, 0);
-    for (Py_ssize_t i = 0; i < slots; i += RECORD_WIDTH) { /* one stream, all tracked, values that fit */
+    int untracked = PyList_GET_ITEM(records, 2) == Py_None;
+    for (Py_ssize_t i = 0; i < slots; i += RECORD_WIDTH) { /* one stream, all tracked or none, values that fit */
         PyObject *s = PyList_GET_ITEM(records, i), *values = PyList_GET_ITEM(records, i + 1);
         if (s != sidx) {
             int eq = PyObject_RichCompareBool(s, sidx, Py_EQ);
             if (eq < 0) return NULL;
             if (!eq) Py_RETURN_NONE;
         }
-        if (PyList_GET_ITEM(records, i + 2) == Py_None || !PyList_Check(values) || PyList_GET_SIZE(values) != size)
+        if ((PyList_GET_ITEM(records, i + 2) == Py_None) != untracked || !PyList_Check(values)
+            || PyList_GET_SIZE(values) != size)
             Py_RETURN_NONE;
     }
     PyObject *result = PyList_New(count);
     if (result == NULL) return NULL;
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject **rec = &PyList_GET_ITEM(records, k * RECORD_WIDTH);
-        PyObject *handle = PyLong_FromLongLong(first + k);
+        PyObject *handle = PyLong_FromLongLong(untracked ? -(first + k) : first + k); /* negative: untracked */
         if (handle == NULL) goto error;
-        PyObject *entry = PyTuple_Pack(2, rec[2], rec[3]);
-        int rc = entry == NULL ? -1 : PyDict_SetItem(inputs, handle, entry);
-        Py_XDECREF(entry);
+        int rc = 0;
+        if (!untracked) {
+            PyObject *entry = PyTuple_Pack(2, rec[2], rec[3]);
+            rc = entry == NULL ? -1 : PyDict_SetItem(inputs, handle, entry);
+            Py_XDECREF(entry);
+        }
         PyObject *values = rc < 0 ? NULL
             : new_subtuple(values_class, &PyList_GET_ITEM(rec[1], 0), PyList_GET_SIZE(rec[1]));
         if (values == NULL) {
@@ -262,9 +267,14 @@ static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObje
     if (task == NULL) return NULL;
     uint64_t value, edge = next_u64(self->rng) | 1; /* | 1: an edge is never 0, so it always changes the XOR */
     PyObject *edge_obj = NULL, *value_obj = NULL, *port = NULL, *records = NULL;
-    if (as_u64(PyList_GET_ITEM(entry, 1), &value) < 0) goto error;
-    if ((edge_obj = PyLong_FromUnsignedLongLong(edge)) == NULL) goto error;
-    if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
+    int untracked = PyList_GET_ITEM(entry, 0) == Py_None; /* anchored to an untracked input: untracked too */
+    if (untracked) {
+        edge_obj = PyLong_FromLong(0);
+    } else {
+        if (as_u64(PyList_GET_ITEM(entry, 1), &value) < 0) goto error;
+        if ((edge_obj = PyLong_FromUnsignedLongLong(edge)) == NULL) goto error;
+        if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
+    }
     if ((port = port_for(self, task)) == NULL) goto error;
     if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
     if (!PyList_Check(records)) {
@@ -274,8 +284,10 @@ static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObje
     if (PyList_Append(records, PyTuple_GET_ITEM(out, 0)) < 0 || PyList_Append(records, values) < 0
         || PyList_Append(records, PyList_GET_ITEM(entry, 0)) < 0 || PyList_Append(records, edge_obj) < 0)
         goto error;
-    PyList_SetItem(entry, 1, value_obj); /* steals value_obj: the input's entry XORs its children's edges */
-    value_obj = NULL;
+    if (!untracked) {
+        PyList_SetItem(entry, 1, value_obj); /* steals value_obj: the input's entry XORs its children's edges */
+        value_obj = NULL;
+    }
     if (PyList_GET_SIZE(records) >= self->limit) {
         PyObject *r = PyObject_CallOneArg(self->seal, port);
         if (r == NULL) goto error;
@@ -514,7 +526,7 @@ static PyMethodDef methods[] = {
     {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
      "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
     {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
-     "uniform_tuples(...): the Tuples of a one-stream, all-tracked batch (inputs registered), or None."},
+     "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
     {NULL, NULL, 0, NULL},
 };
 
