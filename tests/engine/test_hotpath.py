@@ -42,6 +42,12 @@ def test_the_switch_picks_the_implementation(monkeypatch: pytest.MonkeyPatch) ->
     assert _hotpath.implementation().__name__ == expected
 
 
+def test_the_record_width_is_the_transports() -> None:
+    from squall.engine._transport import RECORD_WIDTH
+
+    assert _hotpath.RECORD_WIDTH == RECORD_WIDTH == 4  # also hard-coded in _speedups.c
+
+
 def _entries(rng: random.Random) -> dict[int, Any]:
     inputs: dict[int, Any] = {}
     for handle in range(1, 200):
@@ -184,3 +190,56 @@ def test_an_emit_from_a_user_thread_takes_the_lock_and_wakes_the_task(impl: Any,
     assert not worker.is_alive()
     assert rec.ports[h["sink"].task_id].records[-4:] == [0, ["t"], None, 0]
     assert rec._wake_pending  # the main loop is told
+
+
+def _plain_value(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.randrange(12 if depth < 3 else 8)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:  # every msgpack int width, both signs
+        return rng.choice([1, -1]) * (rng.getrandbits(rng.choice([3, 5, 7, 8, 15, 16, 31, 32, 63])))
+    if kind == 2:
+        return rng.choice([0, 2**64 - 1, -(2**63), 2**63, 127, 128, -32, -33, 255, 256, 65535, 65536])
+    if kind == 3:
+        return rng.uniform(-1e300, 1e300)
+    if kind in (4, 5):  # every str header width, multi-byte UTF-8
+        return rng.choice("ab€😀\x00") * rng.choice([0, 1, 31, 32, 255, 256, 70000])
+    if kind == 6:
+        return rng.randbytes(rng.choice([0, 1, 255, 256, 70000]))
+    if kind == 7:
+        return rng.choice(["word", "", "x" * 40])
+    if kind in (8, 9):
+        items = [_plain_value(rng, depth + 1) for _ in range(rng.choice([0, 1, 15, 16, 17]))]
+        return items if kind == 8 else tuple(items)
+    return {str(i): _plain_value(rng, depth + 1) for i in range(rng.choice([0, 1, 15, 16, 17]))}
+
+
+@compiled
+@pytest.mark.parametrize("seed", range(20))
+def test_pack_batch_decodes_to_what_msgpack_packs(seed: int) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+    from squall.engine._transport import make_packer, unpack
+
+    rng = random.Random(seed)
+    records: list[Any] = []
+    for _ in range(rng.randrange(1, 40)):
+        records += (rng.randrange(3), [_plain_value(rng) for _ in range(rng.randrange(4))], rng.getrandbits(62), rng.getrandbits(64))
+    data = _speedups.pack_batch(0, 7, records)
+    assert data is not None
+    assert unpack(data) == unpack(make_packer()((0, 7, records)))
+
+
+@compiled
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, "\udc80", {1, 2}, bytearray(b"x"), object(), _nested(100)],
+                         ids=["uint64+1", "int64-1", "surrogate", "set", "bytearray", "object", "deep"])
+def test_pack_batch_leaves_other_values_to_msgpack(value: Any) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    assert _speedups.pack_batch(0, 7, [0, ["ok", value], 5, 6]) is None

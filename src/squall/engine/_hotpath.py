@@ -1,11 +1,12 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
-Three functions carry almost all of the engine's own per-tuple work (profiles of the
+Four functions carry almost all of the engine's own per-tuple work (profiles of the
 word count: the rest is user code, msgpack and the api's dispatch loop):
 
 * ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
+* ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
 * ``uniform_tuples``: the ``Tuple`` objects of a one-stream batch, all tracked or all
   untracked, with their input entries registered.
 
@@ -25,8 +26,7 @@ from itertools import repeat
 from types import ModuleType
 from typing import Any, Callable, Optional, Sequence
 
-from squall.engine._transport import RECORD_WIDTH
-
+RECORD_WIDTH = 4  # slots per DATA record: _transport.RECORD_WIDTH (which imports this module), as in _speedups.c
 PURE_PYTHON_ENV = "SQUALL_PURE_PYTHON"
 _get_ident = threading.get_ident
 _new = tuple.__new__
@@ -145,6 +145,16 @@ def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -
                 root = roots[i]
                 acks[root] = get(root, 0) ^ roots[i + 1] ^ value
     return unknown
+
+
+def pack_batch(kind: int, src: int, records: list[Any]) -> Optional[bytes]:
+    """Return the msgpack bytes of ``(kind, src, records)``, or None when msgpack's packer must encode it.
+
+    The compiled twin encodes exact str, int (64 bits), float, bool, None, bytes, list,
+    tuple and dict values itself and leaves everything else (and every error) to the
+    packer; this twin always leaves it to the packer.
+    """
+    return None
 
 
 def uniform_tuples(inputs: dict[int, Any], first: int, records: list[Any], component: str, stream: str,

@@ -9,6 +9,7 @@
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
  *       -> list of Tuple, or None when the batch is not uniform
+ *   pack_batch(kind, src, records) -> msgpack bytes, or None when msgpack's packer must do it
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -197,6 +198,165 @@ static PyObject *uniform_tuples(PyObject *module, PyObject *const *args, Py_ssiz
 error:
     Py_DECREF(result);
     return NULL;
+}
+
+
+/* ---- pack_batch: msgpack encoding of a batch of plain values ---------------------- */
+
+/* A growing output buffer. Values of other types than the exact plain ones below (or
+ * ints beyond 64 bits, strings that are not valid UTF-8, nesting past MAX_DEPTH) make
+ * pack_batch return None: msgpack's own packer then encodes the batch, with its
+ * default hook and its errors, so the rules of what travels stay in one place. */
+typedef struct {
+    char *buf;
+    Py_ssize_t len, cap;
+} Out;
+
+#define MAX_DEPTH 64
+#define UNSUPPORTED 1 /* not an error: let msgpack do it */
+
+static int out_reserve(Out *o, Py_ssize_t extra) {
+    if (o->len + extra <= o->cap) return 0;
+    Py_ssize_t cap = o->cap * 2 > o->len + extra ? o->cap * 2 : o->len + extra + 256;
+    char *buf = PyMem_Realloc(o->buf, cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    o->buf = buf;
+    o->cap = cap;
+    return 0;
+}
+
+static inline void put_be(Out *o, uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; i--) o->buf[o->len++] = (char)((v >> (8 * i)) & 0xff);
+}
+
+static int put_header(Out *o, Py_ssize_t n, unsigned char fix, int fixbits, unsigned char c8,
+                      unsigned char c16, unsigned char c32) {
+    if (out_reserve(o, 5) < 0) return -1;
+    if (fixbits >= 0 && n < (1 << fixbits)) {
+        o->buf[o->len++] = (char)(fix | n);
+    } else if (c8 && n < 256) {
+        o->buf[o->len++] = (char)c8;
+        put_be(o, (uint64_t)n, 1);
+    } else if (n < 65536) {
+        o->buf[o->len++] = (char)c16;
+        put_be(o, (uint64_t)n, 2);
+    } else if ((uint64_t)n <= 0xffffffffULL) {
+        o->buf[o->len++] = (char)c32;
+        put_be(o, (uint64_t)n, 4);
+    } else {
+        return UNSUPPORTED;
+    }
+    return 0;
+}
+
+static int put_int(Out *o, PyObject *obj) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (out_reserve(o, 9) < 0) return -1;
+    if (overflow > 0) { /* beyond int64: uint64 or too big for msgpack */
+        unsigned long long u = PyLong_AsUnsignedLongLong(obj);
+        if (u == (unsigned long long)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return UNSUPPORTED;
+        }
+        o->buf[o->len++] = (char)0xcf;
+        put_be(o, u, 8);
+    } else if (overflow < 0) {
+        return UNSUPPORTED;
+    } else if (v >= 0) {
+        if (v < 128) o->buf[o->len++] = (char)v;
+        else if (v < 256) { o->buf[o->len++] = (char)0xcc; put_be(o, (uint64_t)v, 1); }
+        else if (v < 65536) { o->buf[o->len++] = (char)0xcd; put_be(o, (uint64_t)v, 2); }
+        else if (v <= 0xffffffffLL) { o->buf[o->len++] = (char)0xce; put_be(o, (uint64_t)v, 4); }
+        else { o->buf[o->len++] = (char)0xcf; put_be(o, (uint64_t)v, 8); }
+    } else {
+        if (v >= -32) o->buf[o->len++] = (char)(0xe0 | (v + 32));
+        else if (v >= -128) { o->buf[o->len++] = (char)0xd0; put_be(o, (uint64_t)v, 1); }
+        else if (v >= -32768) { o->buf[o->len++] = (char)0xd1; put_be(o, (uint64_t)v, 2); }
+        else if (v >= -2147483648LL) { o->buf[o->len++] = (char)0xd2; put_be(o, (uint64_t)v, 4); }
+        else { o->buf[o->len++] = (char)0xd3; put_be(o, (uint64_t)v, 8); }
+    }
+    return 0;
+}
+
+static int put_bytes(Out *o, const char *data, Py_ssize_t n, int is_str) {
+    int rc = is_str ? put_header(o, n, 0xa0, 5, 0xd9, 0xda, 0xdb) : put_header(o, n, 0, -1, 0xc4, 0xc5, 0xc6);
+    if (rc) return rc;
+    if (out_reserve(o, n) < 0) return -1;
+    memcpy(o->buf + o->len, data, n);
+    o->len += n;
+    return 0;
+}
+
+static int put_value(Out *o, PyObject *obj, int depth);
+
+static int put_items(Out *o, PyObject *const *items, Py_ssize_t n, int depth) {
+    int rc = put_header(o, n, 0x90, 4, 0, 0xdc, 0xdd);
+    for (Py_ssize_t i = 0; rc == 0 && i < n; i++) rc = put_value(o, items[i], depth + 1);
+    return rc;
+}
+
+static int put_value(Out *o, PyObject *obj, int depth) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (depth > MAX_DEPTH) return UNSUPPORTED;
+    if (type == &PyUnicode_Type) {
+        Py_ssize_t n;
+        const char *data = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (data == NULL) { /* lone surrogates: msgpack's rules and errors apply */
+            PyErr_Clear();
+            return UNSUPPORTED;
+        }
+        return put_bytes(o, data, n, 1);
+    }
+    if (type == &PyLong_Type) return put_int(o, obj);
+    if (type == &PyList_Type) return put_items(o, &PyList_GET_ITEM(obj, 0), PyList_GET_SIZE(obj), depth);
+    if (type == &PyTuple_Type) return put_items(o, &PyTuple_GET_ITEM(obj, 0), PyTuple_GET_SIZE(obj), depth);
+    if (out_reserve(o, 9) < 0) return -1;
+    if (obj == Py_None) { o->buf[o->len++] = (char)0xc0; return 0; }
+    if (obj == Py_False) { o->buf[o->len++] = (char)0xc2; return 0; }
+    if (obj == Py_True) { o->buf[o->len++] = (char)0xc3; return 0; }
+    if (type == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(obj);
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        o->buf[o->len++] = (char)0xcb;
+        put_be(o, bits, 8);
+        return 0;
+    }
+    if (type == &PyBytes_Type) return put_bytes(o, PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj), 0);
+    if (type == &PyDict_Type) {
+        Py_ssize_t pos = 0, n = PyDict_GET_SIZE(obj);
+        PyObject *key, *value;
+        int rc = put_header(o, n, 0x80, 4, 0, 0xde, 0xdf);
+        while (rc == 0 && PyDict_Next(obj, &pos, &key, &value)) {
+            if (--n < 0) return UNSUPPORTED; /* changed while packing */
+            rc = put_value(o, key, depth + 1);
+            if (rc == 0) rc = put_value(o, value, depth + 1);
+        }
+        return rc ? rc : (n ? UNSUPPORTED : 0);
+    }
+    return UNSUPPORTED;
+}
+
+static PyObject *pack_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "pack_batch(kind, src, records: list)");
+        return NULL;
+    }
+    Out o = {NULL, 0, 0};
+    Py_ssize_t n = PyList_GET_SIZE(args[2]);
+    if (out_reserve(&o, 16 + n * 24) < 0) return NULL;
+    o.buf[o.len++] = (char)0x93; /* (kind, src, records) */
+    int rc = put_value(&o, args[0], 0);
+    if (rc == 0) rc = put_value(&o, args[1], 0);
+    if (rc == 0) rc = put_items(&o, &PyList_GET_ITEM(args[2], 0), n, 0);
+    PyObject *result = rc < 0 ? NULL : rc == UNSUPPORTED ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(o.buf, o.len);
+    PyMem_Free(o.buf);
+    return result;
 }
 
 /* ---- BoltEmit: the bolt emit of Collector._compile_bolt_emit ---------------------- */
@@ -525,6 +685,8 @@ static PyTypeObject BoltEmitType = {
 static PyMethodDef methods[] = {
     {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
      "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
+    {"pack_batch", (PyCFunction)(void (*)(void))pack_batch, METH_FASTCALL,
+     "pack_batch(kind, src, records): the msgpack bytes of (kind, src, records), or None when msgpack must pack it."},
     {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
      "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
     {NULL, NULL, 0, NULL},
