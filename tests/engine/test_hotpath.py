@@ -243,3 +243,49 @@ def test_pack_batch_leaves_other_values_to_msgpack(value: Any) -> None:
     from squall.engine import _speedups  # type: ignore[attr-defined]
 
     assert _speedups.pack_batch(0, 7, [0, ["ok", value], 5, 6]) is None
+
+
+@compiled
+@pytest.mark.parametrize("seed", range(10))
+def test_decode_batch_builds_what_the_general_path_builds(seed: int, tmp_path: Any) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+    from squall.engine._transport import make_packer, unpack
+
+    h = hosts(tmp_path)
+    rec, src = h["rec"], h["src"].task_id
+    rec._source(src)
+    rng = random.Random(seed)
+    records: list[Any] = []
+    for _ in range(rng.randrange(1, 30)):
+        sidx = rng.randrange(2)
+        values = [_plain_value(rng) for _ in range(rng.choice([1, 2, 2, 3]))]
+        tree = rng.choice([None, root(rng.randrange(1, 99), src), [root(1, src), 5, root(2, src), 6]])
+        records += (sidx, values, tree, 0 if tree is None else rng.getrandbits(64))
+    data = make_packer()((0, src, records))
+    fast = _speedups.decode_batch(data, rec._sources, rec.inputs, 1, Tuple)
+    fast_inputs, rec.inputs = rec.inputs, {}
+    general = rec._tuples(*unpack(data)[1:])
+    assert fast is not None and fast[0] == src
+    assert fast[1] == general and [type(t.values) for t in fast[1]] == [type(t.values) for t in general]
+    assert fast_inputs == rec.inputs
+
+
+@compiled
+def test_decode_batch_leaves_other_messages_to_the_general_path(tmp_path: Any) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+    from squall.engine._transport import ACKS, make_packer
+
+    h = hosts(tmp_path)
+    rec, src = h["rec"], h["src"].task_id
+    pack = make_packer()
+    good = [0, ["x"], root(1, src), 5]
+    rec.inputs = {}
+    assert _speedups.decode_batch(pack((0, src, good)), rec._sources, rec.inputs, 1, Tuple) is None  # no table yet
+    rec._source(src)
+    for message in [(0, src, good + [0, [complex(1, 2)], root(2, src), 6]),  # a pickled value (ext type) after a good record
+                    (ACKS, src, [root(1, src), 5], []),
+                    (0, src, good + [9, ["x"], None, 0])]:  # a stream index the source does not have
+        assert _speedups.decode_batch(pack(message), rec._sources, rec.inputs, 1, Tuple) is None
+        assert rec.inputs == {}  # nothing registered when it gives up
+    bad_utf8 = pack((0, src, good)).replace(b"\xa1x", b"\xa1\xff")
+    assert _speedups.decode_batch(bad_utf8, rec._sources, rec.inputs, 1, Tuple) is None and rec.inputs == {}

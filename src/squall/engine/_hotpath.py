@@ -1,12 +1,13 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
-Four functions carry almost all of the engine's own per-tuple work (profiles of the
+Five functions carry almost all of the engine's own per-tuple work (profiles of the
 word count: the rest is user code, msgpack and the api's dispatch loop):
 
 * ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
+* ``decode_batch``: a DATA batch's bytes straight to ``Tuple`` objects (else None: msgpack);
 * ``uniform_tuples``: the ``Tuple`` objects of a one-stream batch, all tracked or all
   untracked, with their input entries registered.
 
@@ -153,6 +154,19 @@ def pack_batch(kind: int, src: int, records: list[Any]) -> Optional[bytes]:
     The compiled twin encodes exact str, int (64 bits), float, bool, None, bytes, list,
     tuple and dict values itself and leaves everything else (and every error) to the
     packer; this twin always leaves it to the packer.
+    """
+    return None
+
+
+def decode_batch(data: Any, tables: dict[int, list[Any]], inputs: dict[int, Any], first: int,
+                 tuple_class: Any) -> Optional[tuple[int, list[Any]]]:
+    """Return ``(src, tuples)`` of an encoded DATA batch, or None when the general path must decode it.
+
+    ``tables`` maps a source task to its per-stream ``(component, stream, values class,
+    size)`` rows (``TaskHost._source``); tuples get the handles ``first``, ``first + 1``,
+    ... as ``TaskHost._tuples`` gives them (negative when untracked), tracked ones their
+    input entry in ``inputs``. The compiled twin decodes plain msgpack values itself
+    (and registers nothing when it gives up); this twin always leaves it to msgpack.
     """
     return None
 

@@ -10,6 +10,7 @@
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
  *       -> list of Tuple, or None when the batch is not uniform
  *   pack_batch(kind, src, records) -> msgpack bytes, or None when msgpack's packer must do it
+ *   decode_batch(data, tables, inputs, first, tuple_class) -> (src, list of Tuple), or None
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -359,6 +360,249 @@ static PyObject *pack_batch(PyObject *module, PyObject *const *args, Py_ssize_t 
     return result;
 }
 
+
+/* ---- decode_batch: a DATA batch's bytes straight to Tuples ------------------------- */
+
+/* What msgpack.unpackb(raw=False, strict_map_key=False) builds, for the types the
+ * encoders produce without extensions; anything else (ext types such as pickled
+ * values, invalid UTF-8, unhashable map keys, bad bytes) makes decode_batch return
+ * None and the general path (msgpack, then _carry's salvage) decodes the message. */
+typedef struct {
+    const unsigned char *p, *end;
+    int unsupported;
+} In;
+
+static int need(In *in, Py_ssize_t n) {
+    if (in->end - in->p < n) {
+        in->unsupported = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t take_be(In *in, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v = (v << 8) | in->p[i];
+    in->p += bytes;
+    return v;
+}
+
+/* an array header: its length, or -1 (in->unsupported set) */
+static Py_ssize_t array_header(In *in) {
+    if (need(in, 1) < 0) return -1;
+    unsigned char c = *in->p++;
+    if ((c & 0xf0) == 0x90) return c & 0x0f;
+    if (c == 0xdc && need(in, 2) == 0) return (Py_ssize_t)take_be(in, 2);
+    if (c == 0xdd && need(in, 4) == 0) return (Py_ssize_t)take_be(in, 4);
+    in->unsupported = 1;
+    return -1;
+}
+
+static PyObject *get_value(In *in, int depth);
+
+static PyObject *get_list(In *in, Py_ssize_t n, int depth) {
+    if (need(in, n) < 0) return NULL; /* at least one byte per item */
+    PyObject *list = PyList_New(n);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = get_value(in, depth + 1);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+    return list;
+}
+
+static PyObject *get_map(In *in, Py_ssize_t n, int depth) {
+    if (need(in, 2 * n) < 0) return NULL;
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = get_value(in, depth + 1), *value = key ? get_value(in, depth + 1) : NULL;
+        int rc = value ? PyDict_SetItem(dict, key, value) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (rc < 0) {
+            if (key && value) { /* an unhashable key: msgpack's rules decide */
+                PyErr_Clear();
+                in->unsupported = 1;
+            }
+            Py_DECREF(dict);
+            return NULL;
+        }
+    }
+    return dict;
+}
+
+/* Short strings seen recently, by content: a repeated word is one object (its hash is
+ * computed once, for the grouping's and the user's dict lookups alike) and no allocation. */
+#define STR_CACHE_SIZE 4096
+#define STR_CACHE_MAX 32
+static PyObject *str_cache[STR_CACHE_SIZE];
+
+static PyObject *cached_str(const char *data, Py_ssize_t n) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)data[i]) * 16777619u;
+    PyObject **slot = &str_cache[h & (STR_CACHE_SIZE - 1)];
+    if (*slot != NULL && PyUnicode_GET_LENGTH(*slot) == n && PyUnicode_IS_COMPACT_ASCII(*slot)
+        && memcmp(PyUnicode_DATA(*slot), data, n) == 0)
+        return Py_NewRef(*slot);
+    PyObject *text = PyUnicode_DecodeUTF8(data, n, NULL);
+    if (text != NULL && PyUnicode_IS_COMPACT_ASCII(text)) Py_XSETREF(*slot, Py_NewRef(text));
+    return text;
+}
+
+static PyObject *get_str(In *in, Py_ssize_t n, int is_str) {
+    if (need(in, n) < 0) return NULL;
+    const char *data = (const char *)in->p;
+    in->p += n;
+    if (!is_str) return PyBytes_FromStringAndSize(data, n);
+    PyObject *text = n <= STR_CACHE_MAX ? cached_str(data, n) : PyUnicode_DecodeUTF8(data, n, NULL);
+    if (text == NULL) { /* invalid UTF-8: msgpack raises, the salvage path reports it */
+        PyErr_Clear();
+        in->unsupported = 1;
+    }
+    return text;
+}
+
+static PyObject *get_value(In *in, int depth) {
+    if (depth > MAX_DEPTH || need(in, 1) < 0) {
+        in->unsupported = 1;
+        return NULL;
+    }
+    unsigned char c = *in->p++;
+    if (c < 0x80) return PyLong_FromLong(c);
+    if (c >= 0xe0) return PyLong_FromLong((long)(signed char)c);
+    if ((c & 0xe0) == 0xa0) return get_str(in, c & 0x1f, 1);
+    if ((c & 0xf0) == 0x90) return get_list(in, c & 0x0f, depth);
+    if ((c & 0xf0) == 0x80) return get_map(in, c & 0x0f, depth);
+    static const signed char widths[32] = {
+        /* c0 nil */ 0, -1, 0, 0, /* c4-c6 bin */ 1, 2, 4, /* c7-c9 ext */ -1, -1, -1,
+        /* ca cb float */ 4, 8, /* cc-cf uint */ 1, 2, 4, 8, /* d0-d3 int */ 1, 2, 4, 8,
+        /* d4-d8 fixext */ -1, -1, -1, -1, -1, /* d9-db str */ 1, 2, 4, /* dc dd array */ 2, 4, /* de df map */ 2, 4};
+    int width = widths[c - 0xc0];
+    if (width < 0 || need(in, width) < 0) {
+        in->unsupported = 1;
+        return NULL;
+    }
+    uint64_t v = take_be(in, width);
+    switch (c) {
+    case 0xc0: Py_RETURN_NONE;
+    case 0xc2: Py_RETURN_FALSE;
+    case 0xc3: Py_RETURN_TRUE;
+    case 0xc4: case 0xc5: case 0xc6: return get_str(in, (Py_ssize_t)v, 0);
+    case 0xca: { uint32_t bits = (uint32_t)v; float f; memcpy(&f, &bits, 4); return PyFloat_FromDouble(f); }
+    case 0xcb: { double d; memcpy(&d, &v, 8); return PyFloat_FromDouble(d); }
+    case 0xcc: case 0xcd: case 0xce: case 0xcf: return PyLong_FromUnsignedLongLong(v);
+    case 0xd0: return PyLong_FromLong((int8_t)v);
+    case 0xd1: return PyLong_FromLong((int16_t)v);
+    case 0xd2: return PyLong_FromLong((int32_t)v);
+    case 0xd3: return PyLong_FromLongLong((int64_t)v);
+    case 0xd9: case 0xda: case 0xdb: return get_str(in, (Py_ssize_t)v, 1);
+    case 0xdc: case 0xdd: return get_list(in, (Py_ssize_t)v, depth);
+    default: return get_map(in, (Py_ssize_t)v, depth); /* de df */
+    }
+}
+
+/* One record's Tuple: handle, table[sidx], values, root and edge; registers tracked inputs. */
+static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *inputs, long long handle,
+                            PyTypeObject *tuple_class) {
+    PyObject *sidx = get_value(in, 0), *values = NULL, *root = NULL, *edge = NULL, *tup = NULL, *id = NULL;
+    Py_ssize_t index = sidx && PyLong_CheckExact(sidx) ? PyLong_AsSsize_t(sidx) : -1;
+    Py_XDECREF(sidx);
+    if (index < 0 || index >= PyList_GET_SIZE(table)) goto unsupported; /* an engine bug: the general path says so */
+    PyObject *row = PyList_GET_ITEM(table, index); /* (component, stream, values class, size) */
+    if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 4 || !PyType_Check(PyTuple_GET_ITEM(row, 2))) goto unsupported;
+    PyTypeObject *values_class = (PyTypeObject *)PyTuple_GET_ITEM(row, 2);
+    Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 3));
+    if (size == -1 && PyErr_Occurred()) goto done;
+    Py_ssize_t n = array_header(in);
+    if (n < 0 || need(in, n) < 0) goto done;
+    /* the values named by the stream's fields when they fit, else a plain tuple (as TaskHost._tuples) */
+    PyTypeObject *cls = n == size && PyType_IsSubtype(values_class, &PyTuple_Type) ? values_class : &PyTuple_Type;
+    if ((values = cls == &PyTuple_Type ? PyTuple_New(n) : cls->tp_alloc(cls, n)) == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = get_value(in, 2);
+        if (item == NULL) goto done;
+        PyTuple_SET_ITEM(values, i, item);
+    }
+    if ((root = get_value(in, 1)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
+    PyObject *fields = Py_NewRef(values);
+    if ((id = PyLong_FromLongLong(root == Py_None ? -handle : handle)) == NULL) { /* negative: untracked */
+        Py_DECREF(fields);
+        goto done;
+    }
+    if (root != Py_None) {
+        PyObject *entry = PyTuple_Pack(2, root, edge); /* made a list by the first anchored emit */
+        int rc = entry == NULL ? -1 : PyDict_SetItem(inputs, id, entry);
+        Py_XDECREF(entry);
+        if (rc < 0) {
+            Py_DECREF(fields);
+            goto done;
+        }
+    }
+    PyObject *items[5] = {id, PyTuple_GET_ITEM(row, 0), PyTuple_GET_ITEM(row, 1), src, fields};
+    tup = new_subtuple(tuple_class, items, 5);
+    Py_DECREF(fields);
+    goto done;
+unsupported:
+    in->unsupported = 1;
+done:
+    Py_XDECREF(values);
+    Py_XDECREF(root);
+    Py_XDECREF(edge);
+    Py_XDECREF(id);
+    return tup;
+}
+
+static PyObject *decode_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) || !PyLong_Check(args[3]) || !PyType_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "decode_batch(data, tables: dict, inputs: dict, first: int, tuple_class)");
+        return NULL;
+    }
+    PyObject *tables = args[1], *inputs = args[2];
+    PyTypeObject *tuple_class = (PyTypeObject *)args[4];
+    long long first = PyLong_AsLongLong(args[3]);
+    if (first == -1 && PyErr_Occurred()) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0};
+    PyObject *result = NULL, *src = NULL, *tuples = NULL, *kind = NULL;
+    long long k = 0, count = 0;
+    if (array_header(&in) != 3) goto finish;
+    if ((kind = get_value(&in, 0)) == NULL || !PyLong_CheckExact(kind) || PyLong_AsLong(kind) != 0) goto finish; /* DATA */
+    if ((src = get_value(&in, 0)) == NULL || !PyLong_CheckExact(src)) goto finish;
+    PyObject *table = PyDict_GetItemWithError(tables, src); /* (borrowed) known once a batch of src went the general way */
+    Py_ssize_t slots = array_header(&in);
+    if (table == NULL || !PyList_Check(table) || slots < 0 || slots % RECORD_WIDTH) goto finish;
+    count = slots / RECORD_WIDTH;
+    if (need(&in, slots) < 0 || (tuples = PyList_New(count)) == NULL) goto finish;
+    for (k = 0; k < count; k++) {
+        PyObject *tup = get_record(&in, table, src, inputs, first + k, tuple_class);
+        if (tup == NULL) goto finish;
+        PyList_SET_ITEM(tuples, k, tup);
+    }
+    if (in.p == in.end) result = PyTuple_Pack(2, src, tuples);
+    else in.unsupported = 1;
+finish:
+    if (result == NULL) { /* the general path decodes it (and raises what is really wrong) */
+        PyErr_Clear();
+        for (long long h = first; h < first + k + (k < count); h++) { /* forget the inputs registered so far */
+            PyObject *id = PyLong_FromLongLong(h);
+            if (id == NULL || PyDict_DelItem(inputs, id) < 0) PyErr_Clear();
+            Py_XDECREF(id);
+        }
+        result = Py_NewRef(Py_None);
+    }
+    Py_XDECREF(kind);
+    Py_XDECREF(src);
+    Py_XDECREF(tuples);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 /* ---- BoltEmit: the bolt emit of Collector._compile_bolt_emit ---------------------- */
 
 typedef struct {
@@ -687,6 +931,8 @@ static PyMethodDef methods[] = {
      "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
     {"pack_batch", (PyCFunction)(void (*)(void))pack_batch, METH_FASTCALL,
      "pack_batch(kind, src, records): the msgpack bytes of (kind, src, records), or None when msgpack must pack it."},
+    {"decode_batch", (PyCFunction)(void (*)(void))decode_batch, METH_FASTCALL,
+     "decode_batch(data, tables, inputs, first, tuple_class): (src, Tuples) of a DATA batch, or None."},
     {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
      "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
     {NULL, NULL, 0, NULL},

@@ -92,6 +92,7 @@ class TaskHost(Collector):
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
         self._uniform = self._fast.uniform_tuples
+        self._decode = self._fast.decode_batch
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._poller = select.poll()  # registrations kept between waits
@@ -146,6 +147,11 @@ class TaskHost(Collector):
                 break
             count += 1
             self._received += 1
+            decoded = self._decode(view[:size], self._sources, self.inputs, self.next_handle + 1, Tuple)
+            if decoded is not None:  # a batch of plain values, decoded straight to tuples
+                self.next_handle += len(decoded[1])
+                self._run_tuples(decoded[1])
+                continue
             try:
                 msg = unpack(view[:size])
             except Exception as exc:  # a value that packed but cannot be decoded (a tuple dict key...)
@@ -207,7 +213,10 @@ class TaskHost(Collector):
 
     def _process_batch(self, src: int, records: Sequence[Any]) -> None:
         """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
-        tuples = self._uniform_tuples(src, records) or self._tuples(src, records)
+        self._run_tuples(self._uniform_tuples(src, records) or self._tuples(src, records))
+
+    def _run_tuples(self, tuples: list[Tuple]) -> None:
+        """Run the bolt on a batch's tuples (their inputs are registered)."""
         executed = len(tuples)
         start = time.perf_counter()
         try:
