@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter, namedtuple
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,20 @@ def test_decode_batch_leaves_other_messages_to_the_general_path(tmp_path: Any) -
         assert rec.inputs == {}  # nothing registered when it gives up
     bad_utf8 = pack((0, src, good)).replace(b"\xa1x", b"\xa1\xff")
     assert _speedups.decode_batch(bad_utf8, rec._sources, rec.inputs, 1, Tuple) is None and rec.inputs == {}
+
+
+def test_spout_emit_starts_one_tree_per_tracked_tuple(impl: Any, tmp_path: Any) -> None:
+    h = hosts(tmp_path)
+    spout, rec = h["src"], h["rec"].task_id
+    pending = spout.tracker.pending
+    assert spout.emit("default", ["a"], (), "m1", None, True) == [rec]
+    assert spout.emit("default", ["b"], (), None, None, False) is None  # untracked: no tree
+    assert spout.emit("other", ["c", "d"], (), "m2", None, False) is None
+    records = spout.ports[rec].records
+    assert [records[i + 1] for i in range(0, len(records), 4)] == [["a"], ["b"], ["c", "d"]]
+    assert records[4:8] == [0, ["b"], None, 0] and records[8] == 1  # the stream's index on the wire
+    roots = [records[2], records[10]]
+    assert [root & 0xFFFF for root in roots] == [spout.task_id] * 2 and roots[0] != roots[1]
+    assert {r: pending[r][:2] for r in roots} == {roots[0]: [records[3], "m1"], roots[1]: [records[11], "m2"]}
+    assert all(edge & 1 for edge in (records[3], records[11])) and spout.emit_calls == 3
+    assert pending[roots[0]][2] <= time.monotonic() < pending[roots[0]][2] + 60  # started on the tracker's clock

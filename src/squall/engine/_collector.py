@@ -74,7 +74,7 @@ class Collector:
         self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
         self._fast = _hotpath.implementation()  # compiled hot path, or its pure-Python twin
         self._xor_acks = self._fast.xor_acks
-        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()  # type: ignore[method-assign]
+        self.emit = self._compile_spout_emit() if self.tracker is not None else self._compile_bolt_emit()  # type: ignore[method-assign]
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 
@@ -99,6 +99,12 @@ class Collector:
         if self._fast is _hotpath:
             return python_emit
         return self._fast.BoltEmit(*args, python_emit)  # keyword calls go to the Python twin
+
+    def _compile_spout_emit(self) -> Any:
+        """Return the spout ``emit`` (``_hotpath.SpoutEmit``: compiled, or ``_spout_emit`` itself)."""
+        hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
+        return self._fast.SpoutEmit(self, hot_outs, self._port_list, self._flat_limit, os.urandom(32), self._spout_emit,
+                                    self.tracker.pending, self.task_id)  # type: ignore[union-attr]
 
     def _heat(self, anchors: Sequence[Any]) -> Optional[list[Any]]:
         """Make ``anchors`` the hot anchors when they are one input of one tree, or one untracked input; return its entry."""

@@ -1,10 +1,11 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
-Five functions carry almost all of the engine's own per-tuple work (profiles of the
+Six functions carry almost all of the engine's own per-tuple work (profiles of the
 word count: the rest is user code, msgpack and the api's dispatch loop):
 
 * ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer);
+* ``SpoutEmit``: a spout task's ``emit`` (mint the root and the edge, start the tree);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
 * ``decode_batch``: a DATA batch's bytes straight to ``Tuple`` objects (else None: msgpack);
@@ -116,6 +117,19 @@ def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, 
         return targets if need_task_ids else None
 
     return emit
+
+
+def SpoutEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)
+              port_list: list[Any], limit: int, seed: bytes, fallback: Any, pending: dict[int, Any],
+              task_id: int) -> Callable[..., Optional[list[int]]]:
+    """Return the spout ``emit`` of ``collector``: ``fallback`` (``Collector._spout_emit``) itself.
+
+    The C twin handles the common case (one receiving task, no direct task, a single
+    thread in the process) in C: mint the root (its low bits are ``task_id``) and the
+    edge, append the record, start the tree in ``pending`` as ``[xor, msg id, start]``;
+    everything else goes to ``fallback``.
+    """
+    return fallback
 
 
 def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -> Any:

@@ -6,6 +6,8 @@
  *
  *   BoltEmit(collector, hot_outs, port_list, limit, seed, fallback)
  *       the bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+ *   SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)
+ *       the spout task's emit, same arguments
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
  *       -> list of Tuple, or None when the batch is not uniform
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define RECORD_WIDTH 4
 
@@ -614,6 +617,8 @@ typedef struct {
     Py_ssize_t limit;
     uint64_t rng[4]; /* xoshiro256**: edges need 64 random bits, not a crypto RNG */
     PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
+    PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
+    uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
 } BoltEmit;
 
 static inline uint64_t rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -885,6 +890,7 @@ static int BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg) {
     Py_VISIT(self->wake);
     Py_VISIT(self->last_stream);
     Py_VISIT(self->last_out);
+    Py_VISIT(self->pending);
     return 0;
 }
 
@@ -902,6 +908,7 @@ static int BoltEmit_clear(BoltEmit *self) {
     Py_CLEAR(self->wake);
     Py_CLEAR(self->last_stream);
     Py_CLEAR(self->last_out);
+    Py_CLEAR(self->pending);
     return 0;
 }
 
@@ -909,6 +916,137 @@ static void BoltEmit_dealloc(BoltEmit *self) {
     PyObject_GC_UnTrack(self);
     BoltEmit_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+
+/* ---- SpoutEmit: the spout emit of Collector._spout_emit --------------------------- */
+
+static PyObject *s_emit_calls, *one;
+
+static double monotonic_secs(void) { /* what time.monotonic() reads on Linux */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* collector.emit_calls += 1 */
+static int count_emit_call(BoltEmit *self) {
+    PyObject *calls = PyObject_GetAttr(self->collector, s_emit_calls);
+    if (calls == NULL) return -1;
+    PyObject *more = PyNumber_Add(calls, one);
+    Py_DECREF(calls);
+    if (more == NULL) return -1;
+    int rc = PyObject_SetAttr(self->collector, s_emit_calls, more);
+    Py_DECREF(more);
+    return rc;
+}
+
+/* One tuple to one task: (sidx, values, root, edge), root None when untracked; starts its tree. */
+static PyObject *spout_emit_one(BoltEmit *self, PyObject *out, PyObject *values, PyObject *tup_id) {
+    PyObject *task = choose_task(out, values), *root = NULL, *edge = NULL, *port = NULL, *records = NULL, *entry = NULL;
+    if (task == NULL) return NULL;
+    if (tup_id == Py_None) {
+        root = Py_NewRef(Py_None);
+        edge = PyLong_FromLong(0);
+    } else {
+        /* the root's low bits name this spout task (bolts send its acks here); + 1: never 0 */
+        uint64_t r = (((next_u64(self->rng) >> 18) + 1) << 16) | self->task_id;
+        root = PyLong_FromUnsignedLongLong(r);
+        edge = PyLong_FromUnsignedLongLong(next_u64(self->rng) | 1);
+    }
+    if (root == NULL || edge == NULL || (port = port_for(self, task)) == NULL) goto error;
+    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if (!PyList_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
+        goto error;
+    }
+    if (PyList_Append(records, PyTuple_GET_ITEM(out, 0)) < 0 || PyList_Append(records, values) < 0
+        || PyList_Append(records, root) < 0 || PyList_Append(records, edge) < 0)
+        goto error;
+    if (tup_id != Py_None) {
+        PyObject *start = PyFloat_FromDouble(monotonic_secs());
+        if (start == NULL) goto error;
+        entry = PyList_New(3);
+        if (entry == NULL) {
+            Py_DECREF(start);
+            goto error;
+        }
+        PyList_SET_ITEM(entry, 0, Py_NewRef(edge));
+        PyList_SET_ITEM(entry, 1, Py_NewRef(tup_id));
+        PyList_SET_ITEM(entry, 2, start);
+        if (PyDict_SetItem(self->pending, root, entry) < 0) goto error;
+    }
+    if (PyList_GET_SIZE(records) >= self->limit) {
+        PyObject *r = PyObject_CallOneArg(self->seal, port);
+        if (r == NULL) goto error;
+        Py_DECREF(r);
+    }
+    Py_XDECREF(entry);
+    Py_DECREF(root);
+    Py_DECREF(edge);
+    Py_DECREF(port);
+    Py_DECREF(records);
+    return task;
+error:
+    Py_DECREF(task);
+    Py_XDECREF(entry);
+    Py_XDECREF(root);
+    Py_XDECREF(edge);
+    Py_XDECREF(port);
+    Py_XDECREF(records);
+    return NULL;
+}
+
+static PyObject *SpoutEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    BoltEmit *self = (BoltEmit *)callable;
+    /* the common case: one receiving task, no direct task, and no other thread (then no lock is needed) */
+    PyObject *out = kwnames == NULL && PyVectorcall_NARGS(nargsf) == 6 && args[4] == Py_None && only_thread()
+        ? hot_out(self, args[0]) : NULL;
+    if (out == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    if (count_emit_call(self) < 0) return NULL;
+    PyObject *task = spout_emit_one(self, out, args[1], args[3]);
+    if (task == NULL) return NULL;
+    int need_task_ids = PyObject_IsTrue(args[5]);
+    if (need_task_ids <= 0) {
+        Py_DECREF(task);
+        if (need_task_ids < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    PyObject *list = PyList_New(1);
+    if (list == NULL) {
+        Py_DECREF(task);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, task);
+    return list;
+}
+
+static int SpoutEmit_init(BoltEmit *self, PyObject *args, PyObject *kwds) {
+    /* SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id) */
+    PyObject *pending;
+    unsigned long long task_id;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (kwds != NULL || n != 8 || !PyDict_Check(PyTuple_GET_ITEM(args, 6))) {
+        PyErr_SetString(PyExc_TypeError, "SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)");
+        return -1;
+    }
+    PyObject *head = PyTuple_GetSlice(args, 0, 6);
+    if (head == NULL) return -1;
+    int rc = BoltEmit_init(self, head, NULL);
+    Py_DECREF(head);
+    if (rc < 0) return -1;
+    pending = PyTuple_GET_ITEM(args, 6);
+    task_id = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 7));
+    if (PyErr_Occurred()) return -1;
+    if (task_id >= (1u << 16)) {
+        PyErr_SetString(PyExc_ValueError, "SpoutEmit: task id must fit the root's 16 low bits");
+        return -1;
+    }
+    Py_INCREF(pending);
+    Py_XSETREF(self->pending, pending);
+    self->task_id = task_id;
+    self->vectorcall = SpoutEmit_vectorcall;
+    return 0;
 }
 
 static PyTypeObject BoltEmitType = {
@@ -919,6 +1057,21 @@ static PyTypeObject BoltEmitType = {
     .tp_doc = "The bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)BoltEmit_init,
+    .tp_dealloc = (destructor)BoltEmit_dealloc,
+    .tp_traverse = (traverseproc)BoltEmit_traverse,
+    .tp_clear = (inquiry)BoltEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
+};
+
+static PyTypeObject SpoutEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.SpoutEmit",
+    .tp_basicsize = sizeof(BoltEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "The spout task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)SpoutEmit_init,
     .tp_dealloc = (destructor)BoltEmit_dealloc,
     .tp_traverse = (traverseproc)BoltEmit_traverse,
     .tp_clear = (inquiry)BoltEmit_clear,
@@ -956,13 +1109,21 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_lock, "lock");
     INTERN(s_acquire, "acquire");
     INTERN(s_release, "release");
+    INTERN(s_emit_calls, "emit_calls");
+    if ((one = PyLong_FromLong(1)) == NULL) return NULL;
 #undef INTERN
-    if (PyType_Ready(&BoltEmitType) < 0) return NULL;
+    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     Py_INCREF(&BoltEmitType);
     if (PyModule_AddObject(m, "BoltEmit", (PyObject *)&BoltEmitType) < 0) {
         Py_DECREF(&BoltEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&SpoutEmitType);
+    if (PyModule_AddObject(m, "SpoutEmit", (PyObject *)&SpoutEmitType) < 0) {
+        Py_DECREF(&SpoutEmitType);
         Py_DECREF(m);
         return NULL;
     }
