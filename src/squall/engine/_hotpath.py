@@ -1,9 +1,9 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
 Six functions carry almost all of the engine's own per-tuple work (profiles of the
-word count: the rest is user code, msgpack and the api's dispatch loop):
+word count: the rest is user code, object allocation and the api's emit and dispatch loop):
 
-* ``make_bolt_emit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
+* ``BoltEmit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer);
 * ``SpoutEmit``: a spout task's ``emit`` (mint the root and the edge, start the tree);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
