@@ -1,43 +1,11 @@
-"""A recording ComponentHost for unit tests of the API layer."""
+"""Helpers for unit tests of the API layer, on squall.testing's own recording host."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-from squall.api import TopologyContext, Tuple
-
-
-class RecordingHost:
-    """Record every call a component makes to its host."""
-
-    def __init__(self) -> None:
-        self.emits: list[dict[str, Any]] = []
-        self.acks: list[Any] = []
-        self.fails: list[Any] = []
-        self.logs: list[tuple[str, int]] = []
-        self.errors: list[str] = []
-        self.fatals: list[BaseException] = []
-
-    def emit(self, stream, values, anchors, tup_id, direct_task, need_task_ids):
-        self.emits.append(
-            {"stream": stream, "values": values, "anchors": list(anchors), "id": tup_id, "task": direct_task}
-        )
-        return [1] if need_task_ids else None
-
-    def ack(self, tup_id):
-        self.acks.append(tup_id)
-
-    def fail(self, tup_id):
-        self.fails.append(tup_id)
-
-    def log(self, message, level):
-        self.logs.append((message, level))
-
-    def report_error(self, message):
-        self.errors.append(message)
-
-    def fatal(self, error):
-        self.fatals.append(error)
+from squall.api import Component, TopologyContext, Tuple
+from squall.testing import RecordingHost, make_tuple, tick_tuple
 
 
 def context(component: str = "c", outputs: dict[str, list[str]] | None = None) -> TopologyContext:
@@ -47,16 +15,19 @@ def context(component: str = "c", outputs: dict[str, list[str]] | None = None) -
     )
 
 
-def prepared(cls, outputs=None, conf=None):
+def prepared(cls: type[Component], outputs: Optional[dict[str, list[str]]] = None, conf: Any = None,
+             host: Optional[RecordingHost] = None) -> tuple[Any, Any]:
+    """Return an instance of ``cls`` prepared on ``host`` (a new RecordingHost by default)."""
     comp = cls()
-    host = RecordingHost()
-    comp._squall_prepare(host, conf or {}, context(outputs=outputs))
+    ctx = context(outputs=outputs)
+    host = RecordingHost(component=ctx.component_id, output_fields=ctx.output_fields) if host is None else host
+    comp._squall_prepare(host, conf or {}, ctx)
     return comp, host
 
 
 def tup(tup_id: Any, *values: Any, stream: str = "default") -> Tuple:
-    return Tuple(tup_id, "src", stream, 2, values)
+    return make_tuple(values, component="src", stream=stream, task=2, id=tup_id)
 
 
 def tick(tup_id: Any = "t") -> Tuple:
-    return Tuple(tup_id, "__system", "__tick", -1, ())
+    return tick_tuple(id=tup_id)

@@ -30,13 +30,13 @@ def test_flush_after_exactly_n_ticks():
         bolt._squall_on_tuple(tup(i, key))
     bolt._squall_on_tuple(tick("t1"))
     bolt._squall_on_tuple(tick("t2"))
-    assert host.emits == []
+    assert host.emissions == []
     bolt._squall_on_tuple(tick("t3"))
-    assert sorted((e["values"][0], e["values"][1]) for e in host.emits) == [("a", 2), ("b", 1)]
-    batch_a = next(e for e in host.emits if e["values"][0] == "a")
-    assert batch_a["anchors"] == [0, 2]
-    assert sorted(a for a in host.acks if isinstance(a, int)) == [0, 1, 2]
-    assert [a for a in host.acks if isinstance(a, str)] == ["t1", "t2", "t3"]
+    assert sorted((e.values[0], e.values[1]) for e in host.emissions) == [("a", 2), ("b", 1)]
+    batch_a = next(e for e in host.emissions if e.values[0] == "a")
+    assert batch_a.anchors == (0, 2)
+    assert sorted(a for a in host.acked if isinstance(a, int)) == [0, 1, 2]
+    assert [a for a in host.acked if isinstance(a, str)] == ["t1", "t2", "t3"]
 
 
 def test_failed_batch_fails_every_member():
@@ -47,7 +47,7 @@ def test_failed_batch_fails_every_member():
     bolt._squall_on_tuple(tick())
     with pytest.raises(ValueError):
         bolt._squall_on_tuple(tick())
-    assert host.fails == [1, 2]
+    assert host.failed == [1, 2]
 
 
 def test_spec_sets_tick_frequency():
@@ -63,16 +63,16 @@ def test_a_failing_batch_does_not_drop_the_others():
     bolt._squall_on_tuple(tick())
     with pytest.raises(ValueError, match="bad batch"):
         bolt._squall_on_tuple(tick())
-    assert host.fails == [1]
-    assert sorted(e["values"][0] for e in host.emits) == ["a", "b"]
-    assert sorted(a for a in host.acks if isinstance(a, int)) == [0, 2]
+    assert host.failed == [1]
+    assert sorted(e.values[0] for e in host.emissions) == ["a", "b"]
+    assert sorted(a for a in host.acked if isinstance(a, int)) == [0, 2]
 
 
 def test_group_key_raising_fails_the_tuple():
     bolt, host = prepared(Batches, outputs={"default": ["key", "n"]})
     with pytest.raises(KeyError):
         bolt._squall_on_tuple(tup(7, "no key"))
-    assert host.fails == [7]
+    assert host.failed == [7]
     assert bolt._squall_batches == {}
 
 
@@ -101,11 +101,11 @@ def test_tickless_bolt_goes_on_after_an_error_without_exit_on_exception():
     bolt, host = prepared(Timed, outputs={"default": ["key", "n"]})
     try:
         bolt._squall_on_tuple(tup(1, "bad"))
-        _poll(lambda: host.fails == [1])
+        _poll(lambda: host.failed == [1])
         bolt._squall_on_tuple(tup(2, "a"))
-        _poll(lambda: 2 in host.acks)
-        assert [e["values"] for e in host.emits] == [["a", 1]]
-        assert host.fatals == []
+        _poll(lambda: 2 in host.acked)
+        assert [e.values for e in host.emissions] == [("a", 1)]
+        assert host.fatal_error is None
         assert len(host.errors) == 1 and "ValueError: bad batch" in host.errors[0]
     finally:
         bolt._squall_close()
@@ -118,9 +118,9 @@ def test_tickless_bolt_error_stops_the_task_with_exit_on_exception():
     bolt, host = prepared(Strict, outputs={"default": ["key", "n"]})
     try:
         bolt._squall_on_tuple(tup(1, "bad"))
-        _poll(lambda: host.fatals)
-        assert host.fails == [1]
-        assert isinstance(host.fatals[0], ValueError)
+        _poll(lambda: host.fatal_error)
+        assert host.failed == [1]
+        assert isinstance(host.fatal_error, ValueError)
         _poll(lambda: not bolt._squall_timer.is_alive())  # the timer stopped with the task
     finally:
         bolt._squall_close()

@@ -3,6 +3,7 @@
 import pytest
 
 from squall import Bolt, TopologyError
+from squall.testing import Emission, LogEntry
 
 from tests.api.fakes import prepared, tick, tup
 
@@ -24,8 +25,8 @@ class Boom(Bolt):
 def test_emit_is_anchored_and_input_acked():
     bolt, host = prepared(Echo)
     bolt._squall_on_tuple(tup("a", 1))
-    assert host.emits == [{"stream": "default", "values": [1], "anchors": ["a"], "id": None, "task": None}]
-    assert host.acks == ["a"]
+    assert host.emissions == [Emission("default", (1,), anchors=("a",))]
+    assert host.acked == ["a"]
 
 
 def test_auto_flags_off():
@@ -35,26 +36,26 @@ def test_auto_flags_off():
 
     bolt, host = prepared(Manual)
     bolt._squall_on_tuple(tup("a", 1))
-    assert host.emits[0]["anchors"] == [] and host.acks == []
+    assert host.emissions[0].anchors == () and host.acked == []
 
 
 def test_exception_fails_input_and_propagates():
     bolt, host = prepared(Boom)
     with pytest.raises(RuntimeError, match="boom"):
         bolt._squall_on_tuple(tup("a", 1))
-    assert host.fails == ["a"] and host.acks == []
+    assert host.failed == ["a"] and host.acked == []
 
 
 def test_explicit_anchors_accept_tuples_and_ids():
     bolt, host = prepared(Echo)
     bolt.emit([1], anchors=[tup("a", 1), "b"])
-    assert host.emits[0]["anchors"] == ["a", "b"]
+    assert host.emissions[0].anchors == ("a", "b")
 
 
 def test_emit_outside_process_is_unanchored():
     bolt, host = prepared(Echo)
     bolt.emit([1])
-    assert host.emits[0]["anchors"] == []
+    assert host.emissions[0].anchors == ()
 
 
 def test_tick_is_processed_then_acked():
@@ -66,7 +67,7 @@ def test_tick_is_processed_then_acked():
 
     bolt, host = prepared(Ticker)
     bolt._squall_on_tuple(tick("t1"))
-    assert seen == [True] and host.acks == ["t1"]
+    assert seen == [True] and host.acked == ["t1"]
 
 
 def test_emit_checks_stream_and_arity():
@@ -85,7 +86,7 @@ def test_log_levels_and_logger():
     bolt.log("careful", level="warn")
     bolt.logger.error("bad %s", "thing")
     bolt.logger.debug("dbg")
-    assert host.logs == [("hi", 2), ("careful", 3), ("bad thing", 4), ("dbg", 1)]
+    assert host.logs == [LogEntry(2, "hi"), LogEntry(3, "careful"), LogEntry(4, "bad thing"), LogEntry(1, "dbg")]
     with pytest.raises(ValueError, match="log level 'loud' is not one of"):
         bolt.log("x", level="loud")
 

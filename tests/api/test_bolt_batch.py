@@ -35,8 +35,8 @@ def test_batch_matches_one_call_per_tuple():
     bolt, host = prepared(Echo)
     errors = run(bolt, [tup("a", 1), tup("b", "boom"), tick("t"), tup("c", 3)])
     assert errors == [("boom", "b")]
-    assert [e["anchors"] for e in host.emits] == [["a"], ["c"]]
-    assert host.acks == ["a", "t", "c"] and host.fails == ["b"]
+    assert [e.anchors for e in host.emissions] == [("a",), ("c",)]
+    assert host.acked == ["a", "t", "c"] and host.failed == ["b"]
     assert bolt._squall_anchor_thread is None
 
 
@@ -50,8 +50,8 @@ def test_ack_many_gets_the_batch_once_and_ticks_are_unanchored():
     bolt._squall_prepare(host, {}, prepared(Echo)[0].context)
     errors = run(bolt, [tup("a", 1), tick("t"), tup("b", "boom"), tup("c", 3)])
     assert errors == [("boom", "b")]
-    assert host.batches == [["a", "c"]] and host.acks == ["t"] and host.fails == ["b"]
-    assert [e["anchors"] for e in host.emits] == [["a"], [], ["c"]]
+    assert host.batches == [["a", "c"]] and host.acked == ["t"] and host.failed == ["b"]
+    assert [e.anchors for e in host.emissions] == [("a",), (), ("c",)]
 
 
 def test_completed_tuples_are_acked_when_on_error_stops_the_batch():
@@ -71,4 +71,4 @@ def test_completed_tuples_are_acked_when_on_error_stops_the_batch():
         pass
     else:
         raise AssertionError("on_error's exception must end the batch")
-    assert host.batches == [["a"]] and host.fails == ["b"] and len(host.emits) == 1
+    assert host.batches == [["a"]] and host.failed == ["b"] and len(host.emissions) == 1

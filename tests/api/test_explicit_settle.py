@@ -38,7 +38,7 @@ class BatchHost(RecordingHost):
 
     def ack_many(self, ids: list[Any]) -> None:
         self.batches.append(list(ids))
-        self.acks.extend(ids)
+        self.acked.extend(ids)
 
 
 def _errors(bolt: Bolt, tuples: list[Any]) -> list[str]:
@@ -60,7 +60,7 @@ def test_the_explicit_call_wins_and_the_automatic_one_is_skipped(batch: bool) ->
                 bolt._squall_on_tuple(t)
             except RuntimeError as exc:
                 errors.append(str(exc))
-    assert sorted(host.acks) == ["a", "n", "r"] and host.fails == ["f"]
+    assert sorted(host.acked) == ["a", "n", "r"] and host.failed == ["f"]
     assert errors == ["after the ack"]
 
 
@@ -71,7 +71,7 @@ def test_the_batch_path_of_an_ack_many_host_skips_explicitly_settled_inputs() ->
 
     bolt._squall_prepare(host, {}, context())
     assert _errors(bolt, [tup(1, "ack"), tup(2, "none"), tup(3, "fail")]) == []
-    assert host.acks == [1, 2] and host.batches == [[2]] and host.fails == [3]
+    assert host.acked == [1, 2] and host.batches == [[2]] and host.failed == [3]
 
 
 def test_a_second_ack_or_fail_of_the_same_input_names_the_component() -> None:
@@ -81,7 +81,7 @@ def test_a_second_ack_or_fail_of_the_same_input_names_the_component() -> None:
         "c: fail() of tuple id 't', which was already acked or failed (or is not an input of this bolt); "
         "ack or fail each input tuple once"
     ]
-    assert host.acks == ["t"] and host.fails == []
+    assert host.acked == ["t"] and host.failed == []
 
 
 def test_acking_an_auto_acked_input_later_is_an_error() -> None:
@@ -89,7 +89,7 @@ def test_acking_an_auto_acked_input_later_is_an_error() -> None:
     bolt._squall_on_tuple(tup("a", "none"))
     with pytest.raises(TopologyError, match=r"c: ack\(\) of tuple id 'a', which was already acked"):
         bolt.ack("a")
-    assert host.acks == ["a"]
+    assert host.acked == ["a"]
 
 
 def test_with_auto_ack_off_an_input_is_acked_later_once() -> None:
@@ -98,11 +98,11 @@ def test_with_auto_ack_off_an_input_is_acked_later_once() -> None:
 
     bolt, host = prepared(Keep)
     bolt._squall_on_tuple(tup("k", "keep"))
-    assert host.acks == []
+    assert host.acked == []
     bolt.ack("k")
     with pytest.raises(TopologyError, match="already acked or failed"):
         bolt.fail("k")
-    assert host.acks == ["k"] and host.fails == []
+    assert host.acked == ["k"] and host.failed == []
 
 
 def test_an_explicit_ack_of_a_tick_replaces_its_automatic_ack() -> None:
@@ -112,7 +112,7 @@ def test_an_explicit_ack_of_a_tick_replaces_its_automatic_ack() -> None:
 
     bolt, host = prepared(TickAcker)
     bolt._squall_on_tuple(tick("t1"))
-    assert host.acks == ["t1"]
+    assert host.acked == ["t1"]
 
 
 def test_a_batching_bolt_lets_process_batch_settle_members_explicitly() -> None:
@@ -123,7 +123,7 @@ def test_a_batching_bolt_lets_process_batch_settle_members_explicitly() -> None:
     bolt, host = prepared(Picky)
     for t in (tup("a", 1), tup("b", 2), tick("t")):
         bolt._squall_on_tuple(t)
-    assert host.fails == ["a"] and sorted(host.acks) == ["b", "t"]
+    assert host.failed == ["a"] and sorted(host.acked) == ["b", "t"]
     with pytest.raises(TopologyError, match=r"ack\(\) of tuple id 'b'"):
         bolt.ack("b")
 
@@ -149,7 +149,7 @@ def test_inputs_left_to_the_user_may_be_settled_from_any_thread_at_any_time() ->
     worker = threading.Thread(target=bolt.fail, args=(2,))  # after the batch, from another thread
     worker.start()
     worker.join()
-    assert host.acks == [1] and host.fails == [2] and host.batches == []
+    assert host.acked == [1] and host.failed == [2] and host.batches == []
     assert bolt._squall_open == set()
     with pytest.raises(TopologyError, match=r"ack\(\) of tuple id 1"):
         bolt.ack(1)

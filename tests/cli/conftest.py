@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+
+from tests._imports import clean_imports  # noqa: F401  (autouse for this folder)
 
 SMALL_TOPOLOGY = '''
 from squall import Bolt, Grouping, Spout, Topology
@@ -35,16 +35,6 @@ class Small(Topology):
     numbers = Numbers.spec()
     double = Double.spec(inputs={numbers: Grouping.SHUFFLE}, par=2)
 '''
-
-
-@pytest.fixture(autouse=True)
-def clean_imports() -> Iterator[None]:
-    """Undo the sys.path entries and modules a test's imports add."""
-    path, modules = list(sys.path), set(sys.modules)
-    yield
-    sys.path[:] = path
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import squall as squall_package
 from tests.cli.test_main import all_commands
 
 
@@ -39,7 +41,7 @@ def engine_available() -> bool:
 def test_version():
     out = squall("--version")
     assert out.returncode == 0
-    assert out.stdout.startswith("squall 0.1.0 (Python ")
+    assert out.stdout.startswith(f"squall {squall_package.__version__} (Python {platform.python_version()})")
 
 
 def test_help():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
+
+from tests._imports import clean_imports  # noqa: F401  (autouse for this folder)
 
 COMPONENTS = '''
 from squall import Bolt, Grouping, Spout, Topology
@@ -30,16 +31,6 @@ class {name}(Topology):
     numbers = Numbers.spec()
     printer = Printer.spec(inputs={{numbers: Grouping.SHUFFLE}}, par=2)
 '''
-
-
-@pytest.fixture(autouse=True)
-def clean_imports() -> Iterator[None]:
-    """Undo the sys.path entries and modules a test's imports add."""
-    path, modules = list(sys.path), set(sys.modules)
-    yield
-    sys.path[:] = path
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
 
 
 @pytest.fixture

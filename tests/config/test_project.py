@@ -1,6 +1,5 @@
 """squall.toml / [tool.squall]: discovery, env selection, validation messages."""
 
-from pathlib import Path
 
 import pytest
 

@@ -1,7 +1,8 @@
-"""Start a topology on either engine and stop it later: the conformance suite's drivers.
+"""Start a topology on some host and stop it later: the conformance suite's drivers.
 
-Both drivers take the same model and the same conf overrides, and leave their output
-in the same files (see ``topologies.record``), so one assertion serves both engines.
+Three drivers (squall.testing's in-process runner, the embedded engine, Storm) take
+the same model and the same conf overrides, and leave their output in the same files
+(see ``topologies.record``), so one assertion serves every host.
 """
 
 from __future__ import annotations
@@ -23,6 +24,49 @@ class Running(Protocol):
 
 
 Start = Callable[[TopologyModel, Mapping[str, Any], Path], Running]
+
+
+class InProcessRun:
+    """``squall.testing.InProcessRunner`` on a background thread, stepped until stopped.
+
+    Each round calls every spout's ``next_tuple`` once and delivers everything queued;
+    a round in which no spout emitted delivers one tick round (the runner's ticks
+    stand in for the clock), after waiting briefly on the stop event.
+    """
+
+    def __init__(self, model: TopologyModel, options: Mapping[str, Any], seed: int = 0) -> None:
+        from squall.testing import InProcessRunner
+
+        self.runner = InProcessRunner(model.with_config(dict(options)), raise_errors=False, seed=seed)
+        self.stop_event = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"inprocess-{model.name}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        runner = self.runner
+        try:
+            runner.start()
+            while not self.stop_event.is_set():
+                if not runner.step():
+                    self.stop_event.wait(0.02)
+                    runner.tick()
+                    runner.drain()
+            runner.close()
+        except BaseException as exc:  # re-raised in stop()
+            self.error = exc
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(60)
+        assert not self.thread.is_alive(), "the in-process runner did not stop within 60 s"
+        if self.error is not None:
+            raise self.error
+
+
+def start_inprocess(model: TopologyModel, options: Mapping[str, Any], work: Path) -> Running:
+    """Run ``model`` on squall.testing's in-process runner (one thread, seeded routing)."""
+    return InProcessRun(model, options)
 
 
 class EmbeddedRun:

@@ -113,7 +113,7 @@ class TickCounter(Bolt):
     """Record tick tuples; pass nothing on."""
 
     def process_tick(self, tup):
-        record(self, "tick", stream=tup.stream, source=tup.component, values=[])
+        record(self, "tick", stream=tup.stream, source=tup.component, values=list(tup.values))
 
     def process(self, tup):
         pass
@@ -176,10 +176,56 @@ class Direct(Topology):
     sink = RecordingSink.spec(inputs={router["routed"]: Grouping.DIRECT}, par=2)
 
 
+class CarefulRouter(Bolt):
+    """Try a direct emit to a task that does not read the stream, then route correctly.
+
+    The bad emit must raise the same error on every host (Storm alone would drop the
+    tuple silently); the bolt records the message and goes on.
+    """
+
+    outputs = [Stream(["word", "n"], name="routed", direct=True)]
+
+    def initialize(self, conf, context):
+        self.readers = context.component_tasks("sink")
+        self.bystander = context.component_tasks("words")[0]  # a spout: it reads nothing
+
+    def process(self, tup):
+        word, n = tup.values
+        try:
+            self.emit([word, n], stream="routed", direct_task=self.bystander)
+        except Exception as exc:
+            record(self, "refused", n=n, error=type(exc).__name__, message=str(exc),
+                   bystander=self.bystander, readers=self.readers)
+        self.emit([word, n], stream="routed", direct_task=self.readers[n % len(self.readers)])
+
+
+class BadDirect(Topology):
+    """A direct emit to a task that does not read the stream, next to good ones."""
+
+    words = NumberedWords.spec()
+    router = CarefulRouter.spec(inputs={words: Grouping.SHUFFLE})
+    sink = RecordingSink.spec(inputs={router["routed"]: Grouping.DIRECT}, par=2)
+
+
+def skewed_word(n: int) -> str:
+    """Every other tuple carries the hot key ``apple``; the rest cycle through WORDS."""
+    return WORDS[0] if n % 2 == 0 else WORDS[n % len(WORDS)]
+
+
+class SkewedWords(NumberedWords):
+    """``NumberedWords`` with one hot key (``skewed_word``), to make partial_key split it."""
+
+    def next_tuple(self):
+        if self.next_n < self.total:
+            n = self.next_n
+            self.emit([skewed_word(n), n], tup_id=n)
+            self.next_n += 1
+
+
 class PartialKey(Topology):
     """partial_key on the stream's first field: each word reaches at most two tasks."""
 
-    words = NumberedWords.spec()
+    words = SkewedWords.spec()
     sink = RecordingSink.spec(inputs={words: Grouping.partial_key("word")}, par=3)
 
 

@@ -29,7 +29,7 @@ def context(component: str = "echo", task: int = 3, sources: Optional[dict] = No
         "taskid": task,
         "componentid": component,
         "task->component": {"1": "words", str(task): component, "7": "sink"},
-        "streams": list((outputs or {"default": ["word"]})),
+        "streams": list(outputs or {"default": ["word"]}),
         "stream->outputfields": outputs or {"default": ["word"]},
         "stream->target->grouping": {},
         "source->stream->grouping": {"words": {"default": {"type": "SHUFFLE"}}},

@@ -1,6 +1,5 @@
 """A real bolt child over pipes: handshake, tuples, heartbeats, ticks, task ids, threads."""
 
-import os
 
 from squall.multilang import EXIT_PEER_GONE
 from tests.multilang.harness import Child, context, heartbeat, tick, tup
@@ -98,7 +97,9 @@ def test_task_id_replies_interleaved_with_tuples(spawn, tmp_path):
 
 def test_direct_emit_sends_task_and_returns_it_without_a_reply(spawn, tmp_path):
     child = spawn("DirectBolt")
-    child.handshake(tmp_path, ctx=context(outputs={"direct": ["word"], "ids": ["ids"]}))
+    ctx = context(outputs={"direct": ["word"], "ids": ["ids"]})
+    ctx["stream->target->grouping"] = {"direct": {"sink": {"type": "DIRECT"}}}  # task 7 reads it directly
+    child.handshake(tmp_path, ctx=ctx)
     child.send(tup("1", "a"))
     assert child.recv() == {
         "command": "emit", "tuple": ["a"], "stream": "direct", "anchors": ["1"], "task": 7, "need_task_ids": True,

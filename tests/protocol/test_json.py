@@ -37,7 +37,7 @@ def test_newlines_in_strings_are_escaped_so_no_line_reads_end():
 
 
 def test_utf8_is_written_raw():
-    assert S.encode({"msg": "caf\u00e9"}) == '{"msg":"caf\u00e9"}\nend\n'.encode("utf-8")
+    assert S.encode({"msg": "caf\u00e9"}) == '{"msg":"caf\u00e9"}\nend\n'.encode()
 
 
 def test_decode_storm_tuple_and_task_ids():

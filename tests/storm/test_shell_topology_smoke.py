@@ -1,4 +1,4 @@
-"""Submit a hand-written two-component shell topology to the dev cluster and watch it run."""
+"""Submit a two-component shell topology of hand-written multi-lang scripts to the dev cluster."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from squall import Bolt, Grouping, Spout, Topology
 from squall.devcluster import DevCluster
+from squall.storm import storm_topology
 from squall.storm.nimbus import NimbusClient, TopologyAlreadyRunning
-from squall.storm.topology_struct import build_storm_topology
 
 pytestmark = pytest.mark.storm
 
@@ -21,18 +22,29 @@ WORDS = 20  # echo_spout.LIMIT
 
 def _smoke_jar(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as jar:
-        for script in ("echo_spout.py", "sink_bolt.py"):
+        for script in ("echo_spout.py", "sink_bolt.py", "smoke_multilang.py"):
             jar.write(SMOKE_DIR / script, f"resources/{script}")
     return path
 
 
+class _Echo(Spout):
+    outputs = ["word"]
+
+
+class _Sink(Bolt):
+    pass
+
+
+class Smoke(Topology):
+    """The shape of the hand-written scripts in smoke/: echo -> sink."""
+
+    echo = _Echo.spec()
+    sink = _Sink.spec(inputs={echo: Grouping.SHUFFLE})
+
+
 def _smoke_topology() -> object:
-    return build_storm_topology({
-        "spouts": {"echo": {"command": "python3", "script": "echo_spout.py",
-                            "outputs": {"default": ["word"]}}},
-        "bolts": {"sink": {"command": "python3", "script": "sink_bolt.py",
-                           "inputs": [{"component": "echo", "grouping": "shuffle"}]}},
-    })
+    """squall's own builder, with the hand-written multi-lang scripts as the components."""
+    return storm_topology(Smoke.model, "python3", {"echo": "echo_spout.py", "sink": "sink_bolt.py"})
 
 
 def _wait_for(predicate: object, timeout: float) -> bool:

@@ -143,3 +143,15 @@ def test_a_foreign_java_serializer_with_json_components_is_refused():
 def test_conf_must_be_json():
     with pytest.raises(ConfigError, match="topology conf is not JSON-serializable"):
         topology_conf(Every.model, options={"squall.x": object()})
+
+
+def test_the_topology_round_trips_through_the_binary_protocol():
+    """What Nimbus receives: the struct as Thrift's binary protocol encodes it."""
+    from thriftpy2.protocol import TBinaryProtocolFactory
+    from thriftpy2.utils import deserialize, serialize
+
+    from squall.storm._thrift import storm_thrift
+
+    topology = storm_topology(Every.model, "/opt/py", SCRIPTS)
+    data = serialize(topology, TBinaryProtocolFactory())
+    assert deserialize(storm_thrift().StormTopology(), data, TBinaryProtocolFactory()) == topology

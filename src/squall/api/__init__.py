@@ -9,7 +9,7 @@ from squall.api._component import Component, storm_level
 from squall.api._context import TopologyContext, storm_context
 from squall.api._host import DEBUG, ERROR, INFO, LEVELS, TRACE, WARN, ComponentHost
 from squall.api._spout import ReliableSpout, Spout
-from squall.api._tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple, TupleFactory
+from squall.api._tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple, TupleFactory, tick_tuple
 
 __all__ = [
     "DEBUG",
@@ -33,4 +33,5 @@ __all__ = [
     "TupleFactory",
     "storm_context",
     "storm_level",
+    "tick_tuple",
 ]

@@ -8,7 +8,7 @@ from typing import Any, Callable, ClassVar, Iterable, Optional, Sequence
 from squall.api._component import Component
 from squall.api._tuple import TICK_COMPONENT, TICK_STREAM, Tuple
 from squall.errors import TopologyError
-from squall.topology import BOLT, DEFAULT_STREAM
+from squall.topology import BOLT, DEFAULT_STREAM, ComponentSpec
 
 _get_ident = threading.get_ident
 
@@ -92,6 +92,8 @@ class Bolt(Component):
                 anchor_ids = ()
         else:
             anchor_ids = [_tuple_id(a) for a in anchors]
+        if direct_task is not None:
+            self._squall_check_direct(stream, direct_task)
         return self._host.emit(stream, values, anchor_ids, None, direct_task, need_task_ids)
 
     def ack(self, tup: Any) -> None:
@@ -297,7 +299,7 @@ class BatchingBolt(Bolt):
     ticks_between_batches: ClassVar[int] = 1
 
     @classmethod
-    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None) -> ComponentSpec:
         """Wire the bolt like ``Bolt.spec``, with a 1 s tick frequency by default."""
         merged = {"topology.tick.tuple.freq.secs": 1}
         merged.update(config or {})
@@ -392,9 +394,9 @@ class TicklessBatchingBolt(BatchingBolt):
     secs_between_batches: ClassVar[float] = 2.0
 
     @classmethod
-    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None) -> ComponentSpec:
         """Wire the bolt like ``Bolt.spec`` (no tick tuples needed)."""
-        return Bolt.spec.__func__(cls, name=name, inputs=inputs, par=par, config=config)  # type: ignore[attr-defined]
+        return super(BatchingBolt, cls).spec(name=name, inputs=inputs, par=par, config=config)  # Bolt.spec: no ticks
 
     def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
         super()._squall_prepare(host, conf, context)

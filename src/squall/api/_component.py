@@ -10,7 +10,8 @@ from squall.api._context import TopologyContext
 from squall.api._host import ERROR, LEVELS, ComponentHost
 from squall.api._tuple import Tuple
 from squall.errors import TopologyError
-from squall.topology import DEFAULT_STREAM, ComponentSpec, Stream, streams_from_outputs
+from squall.topology import ComponentSpec, streams_from_outputs
+from squall.topology._grouping import direct_emit_error
 
 _PY_TO_STORM_LEVEL = ((logging.ERROR, 4), (logging.WARNING, 3), (logging.INFO, 2), (logging.DEBUG, 1))
 
@@ -107,16 +108,16 @@ class Component:
         self.task_id = context.task_id
         self.component_name = context.component_id
         self._stream_sizes = {s: len(f) for s, f in context.output_fields.items()}
-        logger = logging.getLogger(f"squall.task.{context.component_id}.{context.task_id}")
+        self._squall_direct: dict[str, Optional[frozenset[int]]] = {}
+        # one logger per instance, named as on every host but not registered with
+        # logging: two instances of one task (two harnesses, two runs) never share it
+        logger = logging.Logger(f"squall.task.{context.component_id}.{context.task_id}", logging.DEBUG)
         logger.propagate = False
-        logger.setLevel(logging.DEBUG)
-        for old in list(logger.handlers):
-            logger.removeHandler(old)
         logger.addHandler(_HostLogHandler(host))
         self.logger = logger
         self.initialize(conf, context)
 
-    def _squall_check_emit(self, stream: str, values: Any) -> list[Any]:
+    def _squall_check_emit(self, stream: str, values: object) -> list[Any]:
         if not isinstance(values, list):
             if not isinstance(values, (tuple, Tuple)):
                 raise TypeError(
@@ -137,6 +138,21 @@ class Component:
                 f"which declares {expected} field(s)"
             )
         return values
+
+    def _squall_check_direct(self, stream: str, direct_task: int) -> None:
+        """Refuse a direct emit to a task that does not read ``stream`` with Grouping.DIRECT.
+
+        The same rule and message on every host (Storm would drop the tuple silently).
+        """
+        try:
+            readers = self._squall_direct[stream]
+        except KeyError:
+            readers = self._squall_direct[stream] = self.context.direct_readers(stream)
+        if readers is None or direct_task in readers:
+            return  # a context without wiring (a bare harness) cannot tell
+        if not readers and self.context.raw["stream->target->grouping"].get(stream):
+            raise direct_emit_error(self.component_name, stream, direct_task, None)  # read, not directly
+        raise direct_emit_error(self.component_name, stream, direct_task, readers)
 
     # -- user API --------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from squall.topology import TopologyModel
 
@@ -54,6 +54,18 @@ class TopologyContext:
     def component_tasks(self, component: str) -> list[int]:
         """Return the sorted task ids of ``component``."""
         return sorted(t for t, c in self.task_to_component.items() if c == component)
+
+    def direct_readers(self, stream: str) -> Optional[frozenset[int]]:
+        """Return the tasks that read ``stream`` with ``Grouping.DIRECT``.
+
+        An empty set when the stream's readers use other groupings or there are
+        none; None when this context does not know the wiring (a hand-made one).
+        """
+        targets = self.raw.get("stream->target->grouping")
+        if targets is None:
+            return None
+        direct = {c for c, g in targets.get(stream, {}).items() if str(g.get("type", "")).upper() == "DIRECT"}
+        return frozenset(t for t, c in self.task_to_component.items() if c in direct)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

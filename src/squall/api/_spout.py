@@ -68,6 +68,8 @@ class Spout(Component):
         stream = stream or DEFAULT_STREAM
         if type(values) is not list or len(values) != self._stream_sizes.get(stream):
             values = self._squall_check_emit(stream, values)  # converts or raises the error
+        if direct_task is not None:
+            self._squall_check_direct(stream, direct_task)
         return self._host.emit(stream, values, (), tup_id, direct_task, need_task_ids)
 
 

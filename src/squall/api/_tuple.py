@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 TICK_COMPONENT = "__system"
 TICK_STREAM = "__tick"
@@ -12,7 +12,31 @@ HEARTBEAT_STREAM = "__heartbeat"
 _new_tuple = tuple.__new__  # builds a (named)tuple without the per-call __new__ wrapper
 
 
-class Tuple(NamedTuple):
+if TYPE_CHECKING:
+
+    class Values(tuple[Any, ...]):
+        """The static type of ``Tuple.values``: a tuple whose items are also attributes.
+
+        At run time ``values`` is a namedtuple of the source stream's fields (or a plain
+        tuple when they are unknown), so ``tup.values.word`` and ``tup.values[0]`` both
+        type-check under ``mypy --strict``, as ``Any``.
+        """
+
+        def __getattr__(self, name: str, /) -> Any: ...
+
+else:
+    Values = tuple  # no class of its own at run time: values are (named) tuples
+
+
+class _TupleFields(NamedTuple):
+    id: Any
+    component: str
+    stream: str
+    task: int
+    values: Sequence[Any]
+
+
+class Tuple(_TupleFields):
     """One tuple delivered to a bolt.
 
     ``values`` is indexable (``tup.values[0]``) and, when the source declared its
@@ -24,11 +48,12 @@ class Tuple(NamedTuple):
     ('dog', False)
     """
 
-    id: Any
-    component: str
-    stream: str
-    task: int
-    values: Sequence[Any]
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # built from any sequence, read as Values (field names as attributes)
+
+        @property
+        def values(self) -> Values: ...
 
     @property
     def is_tick(self) -> bool:
@@ -39,6 +64,19 @@ class Tuple(NamedTuple):
     def is_heartbeat(self) -> bool:
         """Whether this is a multi-lang heartbeat (answered by the runtime, never seen by users)."""
         return self.stream == HEARTBEAT_STREAM and self.task == -1
+
+
+def tick_tuple(freq_secs: float, tup_id: Any = None) -> Tuple:
+    """Return a tick tuple as every host delivers it: values ``(freq_secs,)``, as on Storm.
+
+    Storm's executor sends ``new Values(tickTimeSecs)`` from ``__system`` task -1 on
+    stream ``__tick``; an integral frequency is an ``int`` (Storm reads it as one).
+
+    >>> tick_tuple(1.0).values, tick_tuple(1).is_tick
+    ((1,), True)
+    """
+    freq = int(freq_secs) if float(freq_secs).is_integer() else freq_secs
+    return _new_tuple(Tuple, (tup_id, TICK_COMPONENT, TICK_STREAM, -1, (freq,)))
 
 
 class TupleFactory:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem
@@ -13,8 +13,13 @@ from squall.errors import ConfigError
 
 __all__ = ["OPTION", "PAR", "SECONDS", "TARGET"]
 
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[Any]
+else:
+    _ParamType = click.ParamType  # generic in recent click only: not subscripted at run time
 
-class _OptionType(click.ParamType):
+
+class _OptionType(_ParamType):
     """``key=value`` with the value read as YAML; converts to a ``(key, value)`` pair."""
 
     name = "key=value"
@@ -28,7 +33,7 @@ class _OptionType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class _ParType(click.ParamType):
+class _ParType(_ParamType):
     """``component=N``; converts to a ``(component, N)`` pair."""
 
     name = "component=N"
@@ -42,7 +47,7 @@ class _ParType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class _SecondsType(click.ParamType):
+class _SecondsType(_ParamType):
     """A finite number of seconds > 0 (``nan`` and ``inf`` are refused)."""
 
     name = "seconds"
@@ -57,7 +62,7 @@ class _SecondsType(click.ParamType):
         return seconds
 
 
-class _TargetType(click.ParamType):
+class _TargetType(_ParamType):
     """``file.py[:Class]`` or ``package.module:Class``; completes file names."""
 
     name = "TARGET"

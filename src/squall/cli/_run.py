@@ -200,7 +200,10 @@ def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
 
     env = storm_env(loaded.env)
     name = loaded.model.name
-    report = (lambda message: click.echo(f"squall: {message}"))
+
+    def report(message: str) -> None:
+        click.echo(f"squall: {message}")
+
     submitted = submit(loaded.model, env, force=True, wait=True,
                        project_root=loaded.target.project_root, progress=report)
     click.echo(f"Running {name} on Storm ({env.name}: Nimbus {env.nimbus_host}:{env.nimbus_port}) as "

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import click
 
-from squall.cli._common import env_option, load, need, option_options, par_options, target_argument
+from squall.cli._common import env_option, load, option_options, par_options, target_argument
 
 __all__ = ["register"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from squall.dashboard._errors import DashboardError, UnknownTopology, UnsupportedAction
 from squall.dashboard._history import History
@@ -18,11 +18,12 @@ from squall.dashboard._view import figures_of, topology_view
 from squall.storm import StormEnv, activate, deactivate, kill, list_topologies, rebalance, stats
 from squall.storm._control import nimbus
 from squall.storm.nimbus import TopologyNotRunning
-from squall.topology import BOLT, SPOUT, ComponentModel, Grouping, InputModel, Stream, TopologyModel
+from squall.topology import BOLT, SPOUT, ComponentModel, Grouping, GroupingKind, InputModel, Stream, TopologyModel
 from squall.errors import TopologyError
 
 ACTIONS = ("activate", "deactivate", "rebalance", "kill")
 _FREQUENCY_KEY = "executor.metrics.frequency.secs"
+_T = TypeVar("_T")
 
 
 class StormSource:
@@ -46,11 +47,12 @@ class StormSource:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _cached(self, key: str, fetch: Callable[[], Any]) -> Any:
+    def _cached(self, key: str, fetch: Callable[[], _T]) -> _T:
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None and time.monotonic() - hit[0] < self.cache_secs:
-                return hit[1]
+                cached: _T = hit[1]
+                return cached
             value = fetch()
             self._cache[key] = (time.monotonic(), value)
             return value
@@ -80,7 +82,7 @@ class StormSource:
 
     def view(self, name: str) -> dict[str, Any]:
         """Return the view of topology ``name`` (cached for ``cache_secs``)."""
-        return self._cached("view:" + name, lambda: self._build(name))  # type: ignore[no-any-return]
+        return self._cached("view:" + name, lambda: self._build(name))
 
     def _build(self, name: str) -> dict[str, Any]:
         result = self._stats(name)
@@ -171,8 +173,8 @@ def _grouping(thrift_grouping: Any, stream_fields: tuple[str, ...] = ()) -> Grou
     g = thrift_grouping
     if g.fields is not None:
         return Grouping.fields(*g.fields) if g.fields else Grouping.GLOBAL
-    for kind in ("shuffle", "local_or_shuffle", "all", "none", "direct"):
-        if getattr(g, kind, None) is not None:
+    for kind in GroupingKind:  # the Thrift union names its null-struct members as our kinds
+        if getattr(g, kind.value, None) is not None:
             return Grouping(kind)
     custom = getattr(g, "custom_object", None)
     if custom is not None and custom.full_class_name.endswith("PartialKeyGrouping"):

@@ -5,17 +5,103 @@ so bolts know where to send acks) and one random 64-bit edge id per receiving ta
 the tracker starts the root at the XOR of those edges. Every anchored bolt emit adds
 a new edge to the tree, every ack XORs the edge of the acked tuple with the edges of
 its children: when the value reaches zero the whole tree was processed.
+
+The tree arithmetic lives here (``new_root``, ``anchored_child``, ``ack_pairs``,
+``SpoutTracker``) with the RNG injected: ``squall.testing``'s in-process runner calls
+these functions with a seeded RNG; the engine's collector inlines the same steps on
+its hot path.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
+
+from squall.errors import EngineError
 
 TASK_BITS = 16
 TASK_MASK = (1 << TASK_BITS) - 1
 _BUCKETS_PER_OCTAVE = 8
 _MIN_LOG = -10 * _BUCKETS_PER_OCTAVE  # ~1 microsecond
+
+
+Rand = Callable[[int], int]  # random.Random.getrandbits of the host's (seeded or urandom) RNG
+
+
+def new_root(rand: Rand, task_id: int) -> int:
+    """Return a fresh root id minted by spout task ``task_id`` (its low bits name the task)."""
+    return ((rand(46) + 1) << TASK_BITS) | task_id
+
+
+def new_edge(rand: Rand) -> int:
+    """Return a fresh edge id: 64 random bits, odd (``| 1``) so it is never 0."""
+    return rand(64) | 1
+
+
+def anchored_child(entries: Sequence[list[Any]], rand: Rand) -> tuple[Any, int]:
+    """Add one child tuple to the trees of the input ``entries``; return its record's (root, edge) slots.
+
+    Each entry is an input's ``[roots, value]`` (see ``ack_pairs``): a fresh edge per
+    anchor is XORed into its value. The child gets ``(root, edge)`` when it belongs to
+    one tree, else ``([root, edge, ...], 0)``; the receiving task stores either as
+    its input entry. The embedded engine's collector inlines the same steps per emit.
+    """
+    tree: dict[int, int] = {}
+    for entry in entries:
+        edge = rand(64) | 1
+        entry[1] ^= edge
+        roots = entry[0]
+        if type(roots) is int:
+            tree[roots] = tree.get(roots, 0) ^ edge
+        else:
+            for i in range(0, len(roots), 2):
+                tree[roots[i]] = tree.get(roots[i], 0) ^ edge
+    if len(tree) == 1:
+        ((root, edge),) = tree.items()
+        return root, edge
+    return list(itertools.chain.from_iterable(tree.items())), 0
+
+
+def ack_pairs(entry: Sequence[Any]) -> list[tuple[int, int]]:
+    """Return the ``(root, xor)`` an ack of the input ``entry`` sends to each root's spout task.
+
+    ``entry`` is ``[root, edge ^ children]`` for one tree, or ``[[root, edge, ...],
+    children]`` for several (``children``: the XOR of its anchored children's edges).
+
+    >>> ack_pairs([5, 12]), ack_pairs([[5, 3, 6, 4], 1])
+    ([(5, 12)], [(5, 2), (6, 5)])
+    """
+    roots, value = entry[0], entry[1]
+    if type(roots) is int:
+        return [(roots, value)]
+    return [(roots[i], roots[i + 1] ^ value) for i in range(0, len(roots), 2)]
+
+
+def entry_roots(entry: Sequence[Any]) -> list[int]:
+    """Return the roots of the trees an input ``entry`` belongs to (what failing it fails)."""
+    roots = entry[0]
+    return [roots] if type(roots) is int else list(roots[::2])
+
+
+def unknown_input_error(task: str, what: str, tup_id: Any) -> EngineError:
+    """Return the error of an ack or fail of an id that is not a pending input of ``task``.
+
+    >>> str(unknown_input_error("count[3]", "ack", 7))[:44]
+    'count[3]: ack() of unknown tuple id 7 (alre'
+    """
+    return EngineError(
+        f"{task}: {what}() of unknown tuple id {tup_id!r} "
+        f"(already acked or failed, or not an input of this task); {what} each input tuple once"
+    )
+
+
+def unknown_anchor_error(task: str, anchor: Any) -> EngineError:
+    """Return the error of an emit anchored to an id that is not a pending input of ``task``."""
+    return EngineError(
+        f"{task}: emit anchored to unknown tuple id {anchor!r} "
+        "(already acked or failed, or not an input of this task); anchor to live input tuples"
+    )
 
 
 class SpoutTracker:
@@ -34,6 +120,24 @@ class SpoutTracker:
         self.timeout = timeout
         self.pending: dict[int, list[Any]] = {}  # root -> [xor, msg_id, start]
         self.latency = LatencyStats()
+
+    def start(self, root: int, xor: int, msg_id: Any, now: float) -> None:
+        """Track a new tree: ``xor`` is the XOR of the edges sent with the spout tuple."""
+        self.pending[root] = [xor, msg_id, now]
+
+    def ack(self, root: int, xor: int) -> Optional[Any]:
+        """XOR one ack into a tree; return its message id when the tree is complete, else None.
+
+        Acks of unknown roots (failed or timed out trees) are ignored, as Storm's acker does.
+        """
+        entry = self.pending.get(root)
+        if entry is None:
+            return None
+        entry[0] ^= xor
+        if entry[0]:
+            return None
+        del self.pending[root]
+        return entry[1]
 
     def fail(self, root: int) -> Optional[Any]:
         """Drop a failed tree; return its message id (None when unknown)."""

@@ -16,8 +16,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import msgpack
 
-from squall.errors import TopologyError
-from squall.topology import TopologyModel
+from squall.topology import GroupingKind, TopologyModel, unknown_grouping
+from squall.topology._grouping import direct_emit_error
 
 _CACHE_LIMIT = 200_000
 
@@ -27,7 +27,7 @@ class Subscription:
     """One consumer of a stream: its tasks, grouping kind and key field positions."""
 
     consumer: str
-    kind: str
+    kind: GroupingKind
     tasks: tuple[int, ...]
     key_index: tuple[int, ...]
 
@@ -47,8 +47,10 @@ def subscriptions(model: TopologyModel, task_ids: Mapping[str, list[int]], compo
 
 def _key_bytes(values: Sequence[Any], index: tuple[int, ...]) -> bytes:
     if len(index) == 1:
-        return msgpack.packb(values[index[0]], use_bin_type=True, default=repr)
-    return msgpack.packb([values[i] for i in index], use_bin_type=True, default=repr)
+        key: bytes = msgpack.packb(values[index[0]], use_bin_type=True, default=repr)
+        return key
+    key = msgpack.packb([values[i] for i in index], use_bin_type=True, default=repr)
+    return key
 
 
 def key_hash(values: Sequence[Any], index: tuple[int, ...]) -> int:
@@ -120,10 +122,29 @@ def _shuffle_chooser(sub: Subscription, rng: random.Random) -> Callable[[Sequenc
 
 
 class Router:
-    """Route one producer task's emits to consumer task ids.
+    """Route one producer task's emits to consumer task ids, as Storm's groupings do.
 
+    One router per producer task, on every host that runs a topology (the engine's
+    tasks, ``squall.testing``'s in-process runner). ``rng`` orders shuffle-like
+    groupings (a seeded ``random.Random`` makes the choices reproducible); a
+    partial_key grouping counts what this router sent to each task and picks the
+    less loaded of a key's two candidates, the first on a tie (Storm's rule).
     Not thread-safe: the task host serialises calls.
+
+    >>> from squall.topology import TopologyModel
+    >>> Router.for_task(TopologyModel(name="t", components={}, config={}), {}, "c", random.Random(0)).functions
+    {}
     """
+
+    @classmethod
+    def for_task(cls, model: TopologyModel, task_ids: Mapping[str, list[int]], component: str,
+                 rng: random.Random) -> "Router":
+        """Return the router of one task of ``component`` (``task_ids``: component -> task ids)."""
+        comp = model.components.get(component)
+        if comp is None:
+            return cls(component, {}, set(), rng)
+        direct = {name for name, stream in comp.streams.items() if stream.direct}
+        return cls(component, subscriptions(model, task_ids, component), direct, rng)
 
     def __init__(self, component: str, subs: Mapping[str, list[Subscription]], direct_streams: set[str], rng: random.Random) -> None:
         self._component = component
@@ -136,18 +157,21 @@ class Router:
             fixed: list[int] = []
             direct: set[int] = set()
             for sub in stream_subs:
-                if sub.kind == "all":
-                    fixed.extend(sub.tasks)
-                elif sub.kind == "global":
-                    fixed.append(min(sub.tasks))
-                elif sub.kind == "direct":
-                    direct.update(sub.tasks)
-                elif sub.kind == "fields":
-                    choosers.append(_fields_chooser(sub))
-                elif sub.kind == "partial_key":
-                    choosers.append(_partial_key_chooser(sub))
-                else:  # shuffle, local_or_shuffle, none
-                    choosers.append(_shuffle_chooser(sub, rng))
+                match sub.kind:
+                    case GroupingKind.ALL:
+                        fixed.extend(sub.tasks)
+                    case GroupingKind.GLOBAL:
+                        fixed.append(min(sub.tasks))
+                    case GroupingKind.DIRECT:
+                        direct.update(sub.tasks)
+                    case GroupingKind.FIELDS:
+                        choosers.append(_fields_chooser(sub))
+                    case GroupingKind.PARTIAL_KEY:
+                        choosers.append(_partial_key_chooser(sub))
+                    case GroupingKind.SHUFFLE | GroupingKind.LOCAL_OR_SHUFFLE | GroupingKind.NONE:
+                        choosers.append(_shuffle_chooser(sub, rng))  # every task is local here
+                    case _:
+                        unknown_grouping(sub.kind)
             self._choosers[stream] = choosers
             self._fixed[stream] = fixed
             self._direct_tasks[stream] = frozenset(direct)
@@ -196,18 +220,8 @@ class Router:
 
     def _route_direct(self, stream: str, direct_task: Optional[int]) -> list[int]:
         if stream not in self._direct_streams:
-            raise TopologyError(
-                f"{self._component}: emit(direct_task={direct_task}) on stream {stream!r}, which is not "
-                f"direct; declare it Stream([...], name={stream!r}, direct=True) and subscribe with Grouping.DIRECT"
-            )
-        if direct_task is None:
-            raise TopologyError(
-                f"{self._component}: stream {stream!r} is direct: emits on it need direct_task=<task id>"
-            )
+            raise direct_emit_error(self._component, stream, direct_task, None)
         allowed = self._direct_tasks[stream]
-        if direct_task not in allowed:
-            raise TopologyError(
-                f"{self._component}: emit(direct_task={direct_task}) on stream {stream!r}: task {direct_task} "
-                f"does not read that stream with Grouping.DIRECT (tasks that do: {sorted(allowed) or 'none'})"
-            )
+        if direct_task is None or direct_task not in allowed:
+            raise direct_emit_error(self._component, stream, direct_task, allowed)
         return [direct_task]

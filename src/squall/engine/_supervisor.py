@@ -342,7 +342,7 @@ class Supervisor:
 
     def _kill_all(self) -> None:
         """SIGKILL and reap every task process still alive (always runs)."""
-        for task, pid in list(self.pids.items()):
+        for pid in list(self.pids.values()):
             _procs.kill_group(pid)
         for task, pid in list(self.pids.items()):
             try:

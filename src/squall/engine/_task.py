@@ -22,7 +22,7 @@ from collections import namedtuple
 from typing import Any, Optional, Sequence
 
 from squall.api import Tuple
-from squall.api._tuple import TICK_COMPONENT, TICK_STREAM
+from squall.api._tuple import tick_tuple
 from squall.engine import _conf
 from squall.engine._carry import salvage, uncarried_message
 from squall.engine._collector import Collector
@@ -409,7 +409,7 @@ class TaskHost(Collector):
             self._send_metrics()
 
     def _deliver_tick(self) -> None:
-        tup = Tuple(None, TICK_COMPONENT, TICK_STREAM, -1, ())
+        tup = tick_tuple(self.tick_secs)  # type: ignore[arg-type]  # (freq,), as Storm sends
         try:
             self.instance._squall_on_tuple(tup)
         except Exception as exc:

@@ -54,7 +54,8 @@ def _ext_hook(code: int, data: bytes) -> Any:
 
 def make_packer() -> Callable[[Any], bytes]:
     """Return a fast encoder of engine messages (one per process, not thread-safe)."""
-    return msgpack.Packer(use_bin_type=True, default=_default).pack
+    pack: Callable[[Any], bytes] = msgpack.Packer(use_bin_type=True, default=_default).pack
+    return pack
 
 
 def unpack(data: Any) -> Any:

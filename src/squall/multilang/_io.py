@@ -34,7 +34,7 @@ def byte_source(stream: BinaryIO) -> Callable[[int], bytes]:
     if fd >= 0 and isinstance(stream, io.FileIO):
         return lambda n: os.read(fd, n)
     read1 = getattr(stream, "read1", None)
-    return read1 if read1 is not None else stream.read  # type: ignore[no-any-return]
+    return read1 if read1 is not None else stream.read
 
 
 def byte_sink(stream: BinaryIO) -> Callable[[bytes], None]:

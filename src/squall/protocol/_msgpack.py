@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import msgpack
 
@@ -62,7 +62,8 @@ class MsgpackDecoder(Decoder):
         try:
             self._unpacker.read_bytes(0)  # refuses while an object is incomplete
         except ValueError:
-            return max(1, self._fed - self._unpacker.tell())
+            done: int = self._unpacker.tell()
+            return max(1, self._fed - done)
         return 0
 
 
@@ -74,7 +75,8 @@ class MsgpackFrameEncoder(FrameEncoder):
     """
 
     def __init__(self) -> None:
-        self._pack = pack = msgpack.Packer(use_bin_type=True, default=_pack_default).pack
+        pack: Callable[[Any], bytes] = msgpack.Packer(use_bin_type=True, default=_pack_default).pack
+        self._pack = pack
         super().__init__(pack)
 
     def anchored_emit(self, values: Any, anchors: Any) -> bytes:
@@ -117,7 +119,8 @@ class MsgpackSerializer(Serializer):
 
     def encode(self, message: Any) -> bytes:
         """Return one frame: the msgpack encoding of ``message``."""
-        return msgpack.packb(message, use_bin_type=True, default=_pack_default)
+        frame: bytes = msgpack.packb(message, use_bin_type=True, default=_pack_default)
+        return frame
 
     def encoder(self) -> MsgpackFrameEncoder:
         """Return a fast frame encoder for one thread."""

@@ -195,7 +195,7 @@ def _git(git: str, root: Path, *args: str) -> subprocess.CompletedProcess[bytes]
 
 def _walk_candidates(root: Path) -> Iterator[str]:
     """Yield the files under ``root`` its ``.gitignore`` files do not ignore (git's rules)."""
-    chain: dict[str, list[tuple[str, pathspec.PathSpec]]] = {"": _read_spec_at(root, "", [])}
+    chain: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {"": _read_spec_at(root, "", [])}
     never = _NeverRule(root)
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
@@ -216,27 +216,27 @@ def _walk_candidates(root: Path) -> Iterator[str]:
                 yield rel
 
 
-def _read_spec_at(folder: Path, rel: str, parent: list[tuple[str, pathspec.PathSpec]]
-                  ) -> list[tuple[str, pathspec.PathSpec]]:
+def _read_spec_at(folder: Path, rel: str, parent: list[tuple[str, pathspec.GitIgnoreSpec]]
+                  ) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
     spec = _read_spec(folder / ".gitignore")
     return parent + [(rel, spec)] if spec is not None else parent
 
 
-def _ignored(rel: str, is_dir: bool, specs: Iterable[tuple[str, pathspec.PathSpec]]) -> bool:
+def _ignored(rel: str, is_dir: bool, specs: Iterable[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
     """Apply git's rule: the deepest ``.gitignore`` with a matching pattern decides."""
     for base, spec in reversed(list(specs)):
         sub = rel[len(base) + 1:] if base else rel
-        decision = spec.check_file(sub + "/" if is_dir else sub).include
+        decision: bool | None = spec.check_file(sub + "/" if is_dir else sub).include
         if decision is not None:
             return decision
     return False
 
 
-def _squallignore(root: Path) -> pathspec.PathSpec | None:
+def _squallignore(root: Path) -> pathspec.GitIgnoreSpec | None:
     return _read_spec(root / IGNORE_FILE)
 
 
-def _read_spec(path: Path) -> pathspec.PathSpec | None:
+def _read_spec(path: Path) -> pathspec.GitIgnoreSpec | None:
     if not path.is_file():
         return None
     try:

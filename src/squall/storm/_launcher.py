@@ -92,8 +92,8 @@ def main(component):
               "python to a %s interpreter, or python_version = \\"%s\\" in squall.toml"
               % (wanted, sys.executable, running, wanted, running))
     setup_path(manifest)
-    if sys.version_info < (3, 10):
-        _fail("squall needs Python >= 3.10 but %s is Python %s; set the environment's python "
+    if sys.version_info < (3, 11):
+        _fail("squall needs Python >= 3.11 but %s is Python %s; set the environment's python "
               "to a newer interpreter" % (sys.executable, running))
     try:
         from squall.multilang import run

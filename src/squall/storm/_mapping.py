@@ -14,7 +14,7 @@ from typing import Any
 
 from squall.errors import ConfigError, TopologyError
 from squall.storm._thrift import storm_thrift
-from squall.topology import ComponentModel, InputModel, TopologyModel
+from squall.topology import ComponentModel, GroupingKind, InputModel, TopologyModel, unknown_grouping
 
 PARTIAL_KEY_CLASS = "org.apache.storm.grouping.PartialKeyGrouping"
 JSON_SERIALIZER_CLASS = "org.apache.storm.multilang.JsonSerializer"
@@ -168,14 +168,18 @@ def thrift_grouping(model: TopologyModel, comp: ComponentModel, inp: InputModel)
     """Return the Thrift ``Grouping`` union for one input of ``comp``."""
     types = storm_thrift()
     kind = inp.grouping.kind
-    if kind == "fields":
-        return types.Grouping(fields=list(inp.grouping.field_names))
-    if kind == "global":
-        return types.Grouping(fields=[])
-    if kind == "partial_key":
-        return types.Grouping(custom_object=types.JavaObject(
-            full_class_name=PARTIAL_KEY_CLASS, args_list=[]))
-    return types.Grouping(**{kind: types.NullStruct()})
+    match kind:
+        case GroupingKind.FIELDS:
+            return types.Grouping(fields=list(inp.grouping.field_names))
+        case GroupingKind.GLOBAL:
+            return types.Grouping(fields=[])
+        case GroupingKind.PARTIAL_KEY:
+            return types.Grouping(custom_object=types.JavaObject(
+                full_class_name=PARTIAL_KEY_CLASS, args_list=[]))
+        case GroupingKind.SHUFFLE | GroupingKind.LOCAL_OR_SHUFFLE | GroupingKind.ALL | GroupingKind.NONE | GroupingKind.DIRECT:
+            return types.Grouping(**{kind.value: types.NullStruct()})  # Thrift union fields named as our kinds
+        case _:
+            unknown_grouping(kind)
 
 
 def check_storm_support(model: TopologyModel, storm_version: str | None = None,
@@ -201,7 +205,7 @@ def check_storm_support(model: TopologyModel, storm_version: str | None = None,
                     )
     for comp in model.components.values():
         for inp in comp.inputs:
-            if inp.grouping.kind != "partial_key":
+            if inp.grouping.kind is not GroupingKind.PARTIAL_KEY:
                 continue
             first = model.components[inp.source].fields_of(inp.stream)[:1]
             if tuple(inp.grouping.field_names) != tuple(first):

@@ -13,7 +13,6 @@ exception is chained as ``__cause__``.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -181,7 +180,7 @@ class NimbusClient:
             if exc.type == TTransportException.END_OF_FILE:
                 raise NimbusAuthRequired(self._dropped()) from exc
             raise NimbusUnreachable(self._unreachable()) from exc
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             self.close()
             if isinstance(exc, ConnectionResetError):
                 raise NimbusAuthRequired(self._dropped()) from exc

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from squall.api import Component, Spout
+from squall.api import Spout
 from squall.errors import ComponentCrashed
 from squall.testing._recording import LogEntry
 from squall.testing._result import TopologyResult, declared_streams
@@ -45,7 +45,8 @@ class _TapHost:
     def emit(self, stream: str, values: list[Any], anchors: Sequence[Any], tup_id: Any,
              direct_task: Optional[int], need_task_ids: bool) -> Optional[list[int]]:
         self._rec.write("emit", self._component, stream, list(values), tup_id)
-        return self._host.emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+        task_ids: Optional[list[int]] = self._host.emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+        return task_ids
 
     def ack(self, tup_id: Any) -> None:
         self._host.ack(tup_id)

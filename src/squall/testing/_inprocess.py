@@ -1,42 +1,30 @@
 """A deterministic, single-threaded topology runner for unit tests.
 
 Every task is a component instance in this process; tuples are delivered in FIFO
-order; groupings route with Storm's task ids; anchoring and acking are tracked per
+order; each task routes with the embedded engine's ``Router`` (Storm's task ids and
+groupings, shuffles drawn from a seeded RNG); anchoring and acking are tracked per
 spout tuple tree, so spouts get ``ack``/``fail`` callbacks as on a real engine.
 """
 
 from __future__ import annotations
 
 import itertools
+import random
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory
+from squall.api import ERROR, Bolt, Component, TopologyContext, Tuple, TupleFactory, tick_tuple
 from squall.engine._carry import check_carried
+from squall.engine._routing import Router
 from squall.errors import ComponentCrashed, TopologyError
 from squall.testing._recording import LogEntry
 from squall.testing._result import TopologyResult, declared_streams
-from squall.testing._routing import Router
-from squall.testing._tuples import tick_tuple
+from squall.testing._trees import Trees
 from squall.topology import ComponentModel, TopologyModel
 
 TICK_KEY = "topology.tick.tuple.freq.secs"
-
-
-@dataclass
-class _Root:
-    spout_task: int
-    tup_id: Any
-    pending: int = 0
-
-
-@dataclass
-class _Open:
-    task: int
-    roots: frozenset[int]
 
 
 class _TaskHost:
@@ -52,10 +40,10 @@ class _TaskHost:
         return targets if need_task_ids else None
 
     def ack(self, tup_id: Any) -> None:
-        self._runner._ack(tup_id)
+        self._runner._ack(self._task, tup_id)
 
     def fail(self, tup_id: Any) -> None:
-        self._runner._fail(tup_id)
+        self._runner._fail(self._task, tup_id)
 
     def log(self, message: str, level: int) -> None:
         self._runner.result.logs.setdefault(self._task.model.name, []).append(LogEntry(level, message))
@@ -91,24 +79,32 @@ class InProcessRunner:
     When a task raises and would stop (``exit_on_exception``), the tuples it held
     are failed, the task is restarted with a fresh instance, and with
     ``raise_errors`` (default) the run raises ``ComponentCrashed``.
+
+    Routing and the rules of emits are the embedded engine's: each task has its own
+    ``squall.engine._routing.Router`` (shuffles drawn from ``random.Random`` seeded
+    from ``seed``, so a run is reproducible; partial_key load counted per producer
+    task), a direct emit to a task that does not read the stream raises, and acking
+    or failing an id that is not a pending input raises, as on the engines.
     """
 
-    def __init__(self, model: TopologyModel, *, raise_errors: bool = True) -> None:
+    def __init__(self, model: TopologyModel, *, raise_errors: bool = True, seed: int = 0) -> None:
         self.model = model
         self.raise_errors = raise_errors
-        self.router = Router(model)
+        self.task_ids = model.task_ids()
         self.result = TopologyResult(engine="inprocess", streams=declared_streams(model))
         self._queue: deque[tuple[_Task, Tuple]] = deque()
         self._callbacks: deque[tuple[_Task, str, Any]] = deque()
-        self._roots: dict[int, _Root] = {}
-        self._open: dict[int, _Open] = {}
+        master = random.Random(seed)
+        self._routers = _routers(model, self.task_ids, master)
+        spout_tasks = [t for c in model.spouts for t in self.task_ids[c.name]]
+        self._trees = Trees(spout_tasks, random.Random(master.getrandbits(64)))
         self._ids = itertools.count(1)
         self._fatal: list[tuple[_Task, BaseException]] = []
         self._emits = 0
         self.tasks: dict[int, _Task] = {}
-        for name, ids in self.router.task_ids.items():
+        for name, ids in self.task_ids.items():
             for task_id in ids:
-                context = TopologyContext.for_task(model, name, task_id, self.router.task_ids)
+                context = TopologyContext.for_task(model, name, task_id, self.task_ids)
                 self.tasks[task_id] = _Task(model.components[name], task_id, context)
         self._started = False
 
@@ -164,9 +160,8 @@ class InProcessRunner:
         self.close()
         self.result.idle = idle
         self.result.pending = {}
-        for root in self._roots.values():
-            name = self.tasks[root.spout_task].model.name
-            self.result.pending.setdefault(name, []).append(root.tup_id)
+        for spout_task, msg_ids in self._trees.pending().items():
+            self.result.pending.setdefault(self.tasks[spout_task].model.name, []).extend(msg_ids)
         return self.result
 
     def step(self, deadline: Optional[float] = None) -> bool:
@@ -187,13 +182,13 @@ class InProcessRunner:
         names = [component] if component else self._tick_components()
         for name in names:
             freq = self.model.component_config(name).get(TICK_KEY) or 1
-            for task_id in self.router.task_ids[name]:
+            for task_id in self.task_ids[name]:
                 task = self.tasks[task_id]
                 flush = getattr(task.instance, "_squall_flush", None)
                 if getattr(task.instance, "secs_between_batches", None) is not None and flush:
                     self._invoke(task, flush)
                 else:
-                    self._queue.append((task, tick_tuple(int(freq), id=next(self._ids))))
+                    self._queue.append((task, tick_tuple(freq)))  # untracked, as on the engine
 
     def drain(self, deadline: Optional[float] = None) -> None:
         """Deliver queued tuples and spout callbacks until none are left (or the deadline)."""
@@ -218,57 +213,39 @@ class InProcessRunner:
     def _emit(self, task: _Task, stream: str, values: list[Any], anchors: Sequence[Any], tup_id: Any,
               direct_task: Optional[int]) -> list[int]:
         name = task.model.name
-        targets = self.router.route(name, task.id, stream, values, direct_task)
+        targets = self._routers[task.id].route(stream, values, direct_task)
         self._emits += 1
         self.result.emitted.setdefault(name, {}).setdefault(stream, []).append(tuple(values))
-        roots: frozenset[int] = frozenset()
-        if task.model.is_spout and tup_id is not None:
-            key = next(self._ids)
-            self._roots[key] = _Root(task.id, tup_id)
-            roots = frozenset([key])
-        elif not task.model.is_spout:
-            roots = frozenset(r for a in anchors if a in self._open for r in self._open[a].roots)
-            roots = frozenset(r for r in roots if r in self._roots)
+        if task.model.is_spout:
+            if tup_id is not None and not targets:  # nobody listens: the tree is complete at once
+                self._callbacks.append((task, "ack", tup_id))
+            slots = self._trees.spout_emit(task.id, tup_id, len(targets))
+        else:
+            slots = self._trees.bolt_emit(task.id, f"{name}[{task.id}]", anchors, len(targets))
         try:  # as the embedded engine does: values travel through its codec
             values = check_carried(name, stream, task.context.output_fields.get(stream, ()), values)
-        except TopologyError as exc:  # the engine fails that tree alone and reports why
+        except TopologyError as exc:  # the engine fails those trees alone and reports why
             self.result.errors.setdefault(name, []).append(str(exc))
             self.result.logs.setdefault(name, []).append(LogEntry(ERROR, str(exc)))
-            for r in roots:
-                self._complete(r, "fail")
-            return [t for _, t in targets]
-        for _consumer, target in targets:
+            self._settled("fail", self._trees.fail_roots(self._trees.roots_of(slots)))
+            return targets
+        for target, record in zip(targets, slots):
             delivery = next(self._ids)
-            for r in roots:
-                self._roots[r].pending += 1
-            self._open[delivery] = _Open(target, roots)
+            self._trees.deliver(delivery, target, record)
             consumer = self.tasks[target]
             self._queue.append((consumer, consumer.factory.make(delivery, name, stream, task.id, values)))
-        if roots and not targets and task.model.is_spout:
-            self._complete(next(iter(roots)), "ack")
-        return [t for _, t in targets]
+        return targets
 
-    def _ack(self, tup_id: Any) -> None:
-        held = self._open.pop(tup_id, None)
-        if held is None:
-            return  # a tick, or acked twice
-        for r in held.roots:
-            root = self._roots.get(r)
-            if root is not None:
-                root.pending -= 1
-                if root.pending <= 0:
-                    self._complete(r, "ack")
+    def _ack(self, task: _Task, tup_id: Any) -> None:
+        self._settled("ack", self._trees.ack(task.id, tup_id, f"{task.model.name}[{task.id}]"))
 
-    def _fail(self, tup_id: Any) -> None:
-        held = self._open.pop(tup_id, None)
-        if held is not None:
-            for r in held.roots:
-                self._complete(r, "fail")
+    def _fail(self, task: _Task, tup_id: Any) -> None:
+        self._settled("fail", self._trees.fail(task.id, tup_id, f"{task.model.name}[{task.id}]"))
 
-    def _complete(self, key: int, event: str) -> None:
-        root = self._roots.pop(key, None)
-        if root is not None:
-            self._callbacks.append((self.tasks[root.spout_task], event, root.tup_id))
+    def _settled(self, event: str, trees: list[tuple[int, Any]]) -> None:
+        """Queue the spout callbacks of trees that completed (``ack``) or failed."""
+        for spout_task, msg_id in trees:
+            self._callbacks.append((self.tasks[spout_task], event, msg_id))
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -290,8 +267,7 @@ class InProcessRunner:
         self.result.logs.setdefault(name, []).append(LogEntry(ERROR, text))
         if not task.instance.exit_on_exception:
             return
-        for held_id in [i for i, o in self._open.items() if o.task == task.id]:
-            self._fail(held_id)  # a crashed task never silently drops tuples
+        self._settled("fail", self._trees.fail_held(task.id))  # a crashed task never silently drops tuples
         task.instance = task.model.component_class()
         self._prepare(task)
         if task.model.is_spout:
@@ -316,18 +292,27 @@ class InProcessRunner:
 
     def _tick_until_settled(self, deadline: float, max_idle_ticks: int) -> bool:
         """Deliver tick rounds while tick-driven tasks hold tuples; return whether any let go."""
-        tick_tasks = {t for c in self._tick_components() for t in self.router.task_ids[c]}
+        tick_tasks = {t for c in self._tick_components() for t in self.task_ids[c]}
         if not tick_tasks:
             return False
         stale, progressed = 0, False
         while stale < max_idle_ticks and time.monotonic() < deadline:
-            if not any(o.task in tick_tasks for o in self._open.values()):
+            if not self._trees.holds(tick_tasks):
                 break
-            before = (len(self._open), len(self._roots), self._emits)
+            before = (self._trees.size(), self._emits)
             self.tick()
             self.drain(deadline)
-            if (len(self._open), len(self._roots), self._emits) != before:
+            if (self._trees.size(), self._emits) != before:
                 stale, progressed = 0, True
             else:
                 stale += 1
         return progressed
+
+
+def _routers(model: TopologyModel, task_ids: dict[str, list[int]], master: random.Random) -> dict[int, Router]:
+    """Return one engine ``Router`` per task, each with its own RNG drawn from ``master``."""
+    return {
+        task: Router.for_task(model, task_ids, name, random.Random(master.getrandbits(64)))
+        for name, ids in task_ids.items()
+        for task in ids
+    }

@@ -27,6 +27,7 @@ def run_topology(
     raise_errors: bool = True,
     max_idle_ticks: int = 10,
     final_ticks: int = 0,
+    seed: int = 0,
 ) -> TopologyResult:
     """Run ``topology`` with list-fed spouts until it is idle; return what it emitted.
 
@@ -38,7 +39,8 @@ def run_topology(
     parallelism (``{"count": 3}``).
 
     ``engine="inprocess"`` (default) runs every task in this process, single-threaded
-    and reproducibly (see :class:`InProcessRunner`), in milliseconds.
+    and reproducibly (see :class:`InProcessRunner`), in milliseconds, with the
+    embedded engine's routing; ``seed`` picks the shuffle groupings' choices.
     ``engine="embedded"`` runs the topology on squall's embedded engine, in real
     processes; rows and emitted values must then be serialisable.
 
@@ -60,7 +62,7 @@ def run_topology(
         from squall.testing._embedded import run_embedded
 
         return run_embedded(model, timeout=timeout, raise_errors=raise_errors)
-    runner = InProcessRunner(model, raise_errors=raise_errors)
+    runner = InProcessRunner(model, raise_errors=raise_errors, seed=seed)
     return runner.run(timeout, max_idle_ticks=max_idle_ticks, final_ticks=final_ticks)
 
 

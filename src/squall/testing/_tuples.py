@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from squall.api import TICK_COMPONENT, TICK_STREAM, Tuple
+from squall.api import Tuple
+from squall.api import tick_tuple as api_tick_tuple
 from squall.topology import DEFAULT_STREAM
 
 Values = Union[Sequence[Any], Mapping[str, Any]]
@@ -50,15 +51,15 @@ def make_tuple(
                 f"make_tuple(): {len(values)} value(s) {list(values)!r} for {len(fields)} field(s) "
                 f"{list(fields)}; give one value per field"
             )
-        named = namedtuple("Values", list(fields), rename=True)._make(values)  # type: ignore[misc, attr-defined]
+        named = namedtuple("Values", list(fields), rename=True)._make(values)  # type: ignore[attr-defined]
         return Tuple(id, component, stream, task, named)
     return Tuple(id, component, stream, task, tuple(values))
 
 
-def tick_tuple(freq_secs: int = 1, id: Any = None) -> Tuple:  # noqa: A002
-    """Return a tick tuple (``__system`` / ``__tick``), as Storm sends them.
+def tick_tuple(freq_secs: float = 1, id: Any = None) -> Tuple:  # noqa: A002
+    """Return a tick tuple (``__system`` / ``__tick``, values ``(freq_secs,)``), as every host sends them.
 
-    >>> tick_tuple().is_tick
-    True
+    >>> tick_tuple().is_tick, tick_tuple(5).values
+    (True, (5,))
     """
-    return Tuple(id, TICK_COMPONENT, TICK_STREAM, -1, (freq_secs,))
+    return api_tick_tuple(freq_secs, id)

@@ -3,7 +3,7 @@
 This layer does no I/O and imports nothing above it.
 """
 
-from squall.topology._grouping import Grouping
+from squall.topology._grouping import Grouping, GroupingKind, unknown_grouping
 from squall.topology._model import BOLT, SPOUT, ComponentModel, InputModel, TopologyModel
 from squall.topology._spec import ComponentSpec, StreamRef
 from squall.topology._stream import DEFAULT_STREAM, Stream, streams_from_outputs
@@ -16,10 +16,12 @@ __all__ = [
     "ComponentModel",
     "ComponentSpec",
     "Grouping",
+    "GroupingKind",
     "InputModel",
     "Stream",
     "StreamRef",
     "Topology",
     "TopologyModel",
     "streams_from_outputs",
+    "unknown_grouping",
 ]

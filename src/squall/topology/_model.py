@@ -142,7 +142,7 @@ class TopologyModel:
                         {
                             "source": i.source,
                             "stream": i.stream,
-                            "grouping": i.grouping.kind,
+                            "grouping": i.grouping.kind.value,
                             "fields": list(i.grouping.field_names),
                         }
                         for i in c.inputs

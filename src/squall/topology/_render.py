@@ -60,7 +60,7 @@ def _edges(model: TopologyModel) -> list[_Edge]:
 def grouping_label(inp: InputModel) -> str:
     """Return the grouping as users write it: ``shuffle``, ``fields(word)``."""
     g = inp.grouping
-    return f"{g.kind}({', '.join(g.field_names)})" if g.field_names else g.kind
+    return f"{g.kind.value}({', '.join(g.field_names)})" if g.field_names else g.kind.value
 
 
 def _node_caption(comp: ComponentModel) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any, Mapping
 
 from squall.errors import TopologyError
+from squall.topology._grouping import GroupingKind
 from squall.topology._model import BOLT, SPOUT, ComponentModel, InputModel, TopologyModel
 from squall.topology._spec import ComponentSpec
 
@@ -19,7 +20,7 @@ class _TopologyMeta(type):
     @property
     def model(cls) -> TopologyModel:
         """The compiled, validated topology model."""
-        model = cls.__dict__.get("_squall_model")
+        model: TopologyModel | None = cls.__dict__.get("_squall_model")
         if model is None:
             raise TopologyError(
                 f"{cls.__name__} is the Topology base class: subclass it and add components"
@@ -29,7 +30,7 @@ class _TopologyMeta(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]):  # type: ignore[no-untyped-def]
         cls = super().__new__(mcs, name, bases, namespace)
         if any(isinstance(base, _TopologyMeta) for base in bases):
-            setattr(cls, "_squall_model", _compile(cls, namespace))
+            setattr(cls, "_squall_model", _compile(cls, namespace))  # noqa: B010  (not a declared attribute)
         return cls
 
     def _repr_svg_(cls) -> str:  # Jupyter shows a topology class as a picture
@@ -180,12 +181,12 @@ def _check_inputs(where: str, model: TopologyModel, comp: ComponentModel) -> Non
                 f"{label}: {inp.grouping!r} uses field(s) {missing} that stream {inp.stream!r} "
                 f"does not declare (fields: {list(stream.fields)})"
             )
-        if inp.grouping.kind == "direct" and not stream.direct:
+        if inp.grouping.kind is GroupingKind.DIRECT and not stream.direct:
             raise TopologyError(
                 f"{label}: Grouping.DIRECT needs a direct stream; declare it as "
                 f"Stream({list(stream.fields)}, name={inp.stream!r}, direct=True)"
             )
-        if stream.direct and inp.grouping.kind != "direct":
+        if stream.direct and inp.grouping.kind is not GroupingKind.DIRECT:
             raise TopologyError(
                 f"{label}: stream {inp.stream!r} is direct, so it must be read with Grouping.DIRECT"
             )

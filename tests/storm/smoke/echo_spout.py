@@ -3,31 +3,14 @@
 Handshake: write <pidDir>/<pid>, reply {"pid": n}. Then, on each "next", emit one
 unanchored tuple (no task ids wanted) ["hello-<i>"] (at most LIMIT of them) and "sync". Acks/fails: "sync".
 """
-import json
 import os
-import sys
+
+from smoke_multilang import handshake, read_message, send
 
 LIMIT = 20
 
-
-def read_message():
-    lines = []
-    for line in sys.stdin:
-        if line == "end\n":
-            return json.loads("".join(lines))
-        lines.append(line)
-    sys.exit(0)
-
-
-def send(message):
-    sys.stdout.write(json.dumps(message) + "\nend\n")
-    sys.stdout.flush()
-
-
-setup = read_message()
-open(os.path.join(setup["pidDir"], str(os.getpid())), "w").close()
-send({"pid": os.getpid()})
-send({"command": "log", "msg": "echo_spout started in %s" % os.getcwd()})
+handshake()
+send({"command": "log", "msg": f"echo_spout started in {os.getcwd()}"})
 emitted = 0
 while True:
     message = read_message()
@@ -35,6 +18,6 @@ while True:
         continue
     command = message.get("command")
     if command == "next" and emitted < LIMIT:
-        send({"command": "emit", "tuple": ["hello-%d" % emitted], "need_task_ids": False})
+        send({"command": "emit", "tuple": [f"hello-{emitted}"], "need_task_ids": False})
         emitted += 1
     send({"command": "sync"})

@@ -8,30 +8,15 @@ import json
 import os
 import sys
 
+from smoke_multilang import handshake, read_message, send
 
-def read_message():
-    lines = []
-    for line in sys.stdin:
-        if line == "end\n":
-            return json.loads("".join(lines))
-        lines.append(line)
-    sys.exit(0)
-
-
-def send(message):
-    sys.stdout.write(json.dumps(message) + "\nend\n")
-    sys.stdout.flush()
-
-
-setup = read_message()
-open(os.path.join(setup["pidDir"], str(os.getpid())), "w").close()
-send({"pid": os.getpid()})
+setup = handshake()
 out_dir = setup["conf"]["squall.smoke.dir"]
 facts = {"pid": os.getpid(), "cwd": os.getcwd(), "executable": sys.executable,
          "argv": sys.argv, "path": os.environ.get("PATH", ""), "pidDir": setup["pidDir"]}
 with open(os.path.join(out_dir, "bolt-env.json"), "w") as handle:
     json.dump(facts, handle)
-send({"command": "log", "msg": "sink_bolt ready, writing to %s" % out_dir})
+send({"command": "log", "msg": f"sink_bolt ready, writing to {out_dir}"})
 while True:
     message = read_message()
     if message.get("stream") == "__heartbeat":

@@ -10,6 +10,7 @@ from squall.connectors.kafka import _settings
 from squall.connectors.kafka._client import Problems, confluent_kafka, describe, reach
 from squall.connectors.kafka._record import encode
 from squall.errors import ConnectorError, TopologyError
+from squall.topology import ComponentSpec
 
 _QUEUE_FULL_WAIT_SECS = 0.05
 _REPORTS_WAIT_SECS = 0.1  # how long the delivery thread blocks per poll (it wakes on a report)
@@ -59,7 +60,7 @@ class KafkaBolt(Bolt):
             raise TopologyError(f"{cls.__name__}: set topic or topic_field, not both")
 
     @classmethod
-    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None) -> ComponentSpec:
         """Wire the bolt like ``Bolt.spec``; fails unless a topic is set somewhere."""
         keys = {_settings.CONF_PREFIX + "topic", _settings.CONF_PREFIX + "topic_field"}
         if not (cls.topic or cls.topic_field or keys & set(config or {})

@@ -11,6 +11,7 @@ from squall.connectors.kafka._client import Problems, confluent_kafka, describe,
 from squall.connectors.kafka._offsets import Backoff, OffsetBook, TopicPartition
 from squall.connectors.kafka._record import KafkaRecord, text
 from squall.errors import ConnectorError, TopologyError
+from squall.topology import ComponentSpec
 
 
 
@@ -73,7 +74,7 @@ class KafkaSpout(Spout):
             raise TopologyError(f"{cls.__name__}: set topics or topic_pattern, not both")
 
     @classmethod
-    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None):  # type: ignore[no-untyped-def]
+    def spec(cls, name: Optional[str] = None, inputs: Any = None, par: int = 1, config: Any = None) -> ComponentSpec:
         """Wire the spout like ``Spout.spec``; fails unless topics or topic_pattern is set somewhere."""
         keys = {_settings.CONF_PREFIX + "topics", _settings.CONF_PREFIX + "topic_pattern"}
         if not (cls.topics or cls.topic_pattern or keys & set(config or {})):
