@@ -47,7 +47,8 @@ def implementation() -> ModuleType:
     """
     if _compiled is None or os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
         return _PURE
-    return _compiled
+    compiled: ModuleType = _compiled
+    return compiled
 
 
 def compiled_available() -> bool:
@@ -129,7 +130,8 @@ def SpoutEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str,
     edge, append the record, start the tree in ``pending`` as ``[xor, msg id, start]``;
     everything else goes to ``fallback``.
     """
-    return fallback
+    emit: Callable[..., Optional[list[int]]] = fallback
+    return emit
 
 
 def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -> Any:

@@ -241,7 +241,8 @@ class TaskHost(Collector):
             return None
         component, stream, values_class, size = table[sidx]
         first = self.next_handle + 1
-        tuples = self._uniform(self.inputs, first, records, component, stream, src, values_class, size, Tuple)
+        tuples: Optional[list[Tuple]] = self._uniform(self.inputs, first, records, component, stream, src,
+                                                      values_class, size, Tuple)
         if tuples is not None:
             self.next_handle += len(tuples)
         return tuples
