@@ -24,6 +24,7 @@ Counts are checked against the plain loop. The goals are printed as ratios of th
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -329,7 +330,9 @@ def main() -> None:
     variants.append(Variant("squall pure Python, acking", squall(True, True)))
     if compiled_available():
         variants.append(Variant("squall compiled, no acking", squall(False, False)))
-    if not args.skip_bytewax:
+    if not args.skip_bytewax and importlib.util.find_spec("bytewax") is None:
+        print("bytewax is not installed (pip install -e '.[bench]'): its run is skipped")
+    elif not args.skip_bytewax:
         variants.append(Variant("bytewax 0.21.1, 2 processes", lambda: run_bytewax(words)))
     for round_ in range(args.repeat):  # interleaved, so a burst of load from elsewhere hits all alike
         for v in variants:
