@@ -307,3 +307,70 @@ def test_spout_emit_starts_one_tree_per_tracked_tuple(impl: Any, tmp_path: Any) 
     assert {r: pending[r][:2] for r in roots} == {roots[0]: [records[3], "m1"], roots[1]: [records[11], "m2"]}
     assert all(edge & 1 for edge in (records[3], records[11])) and spout.emit_calls == 3
     assert pending[roots[0]][2] <= time.monotonic() < pending[roots[0]][2] + 60  # started on the tracker's clock
+
+
+class _FakeCollector:
+    """Just what the compiled emits read from a collector, to reach their internal errors."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.main_thread = threading.get_ident()
+        self._hot: Any = None
+        self.emit_calls = 0
+
+    def _heat(self, anchors: Any) -> Any:
+        return None
+
+    def _bolt_emit_slow(self, *args: Any) -> list[int]:
+        return []
+
+    def _new_port(self, task: int) -> Any:
+        raise AssertionError("not reached")
+
+    def _seal(self, port: Any) -> None:
+        pass
+
+    def _wake(self) -> None:
+        pass
+
+
+class _TuplePort:
+    records = ()  # not a list
+
+
+@compiled
+def test_the_compiled_functions_name_what_is_wrong_with_their_arguments() -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    cases = [
+        (lambda: _speedups.xor_acks([], {}, []), TypeError, r"xor_acks\(inputs: dict, acks: dict, ids\)"),
+        (lambda: _speedups.xor_acks({1: "x"}, {}, [1]), TypeError, "malformed input entry$"),
+        (lambda: _speedups.xor_acks({1: ("r", 5)}, {}, [1]), TypeError, "malformed input entry roots"),
+        (lambda: _speedups.xor_acks({1: (5, "v")}, {}, [1]), TypeError, "expected an int"),
+        (lambda: _speedups.uniform_tuples({}, 1, []), TypeError, r"uniform_tuples\(inputs, first, records"),
+        (lambda: _speedups.uniform_tuples({}, 1, [], "c", "s", 1, dict, 1, Tuple), TypeError, "must be tuple subclasses"),
+        (lambda: _speedups.pack_batch(0, 1, "x"), TypeError, r"pack_batch\(kind, src, records: list\)"),
+        (lambda: _speedups.decode_batch(b"", [], {}, 1, Tuple), TypeError, r"decode_batch\(data, tables: dict"),
+        (lambda: _speedups.BoltEmit(_FakeCollector(), {}, [], 4, b"short", None), ValueError, "seed of at least 32 bytes"),
+        (lambda: _speedups.SpoutEmit(_FakeCollector(), {}, [], 4, bytes(32), None), TypeError, r"SpoutEmit\(collector"),
+        (lambda: _speedups.SpoutEmit(_FakeCollector(), {}, [], 4, bytes(32), None, {}, 1 << 16), ValueError,
+         "task id must fit the root's 16 low bits"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+    collector = _FakeCollector()
+    emit = _speedups.BoltEmit(collector, {"default": (0, lambda values: 0, -1, {})}, [_TuplePort()], 4, bytes(32), None)
+    with pytest.raises(TypeError, match=r"Collector._hot must be a pair"):
+        emit("default", ["w"], (1,), None, None, False)
+    anchors = (1,)
+    collector._hot = (anchors, [5, 0])
+    with pytest.raises(TypeError, match="OutPort.records must be a list"):
+        emit("default", ["w"], anchors, None, None, False)
+    assert not collector.lock.locked()  # released on the error
+    spout_emit = _speedups.SpoutEmit(collector, {"default": (0, lambda values: 0, -1, {})}, [_TuplePort()], 4,
+                                     bytes(32), None, {}, 1)
+    with pytest.raises(TypeError, match="OutPort.records must be a list"):
+        spout_emit("default", ["w"], (), "id", None, False)
