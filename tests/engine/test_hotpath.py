@@ -35,6 +35,15 @@ def impl(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return _hotpath.implementation()
 
 
+def test_the_compiled_hot_path_is_built_where_a_c_compiler_exists() -> None:
+    import shutil
+
+    if shutil.which("cc") or shutil.which("gcc"):
+        assert _hotpath.compiled_available(), (
+            "squall.engine._speedups is not built although a C compiler exists: run `pip install -e .` "
+            "(it builds the extension in place), or SQUALL_PURE_PYTHON=1 to test the fallback on purpose")
+
+
 def test_the_switch_picks_the_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
     assert _hotpath.implementation() is _hotpath
