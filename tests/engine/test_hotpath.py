@@ -41,7 +41,7 @@ def test_the_compiled_hot_path_is_built_where_a_c_compiler_exists() -> None:
     if shutil.which("cc") or shutil.which("gcc"):
         assert _hotpath.compiled_available(), (
             "squall.engine._speedups is not built although a C compiler exists: run `pip install -e .` "
-            "(it builds the extension in place), or SQUALL_PURE_PYTHON=1 to test the fallback on purpose")
+            "(it builds the extension in place)")
 
 
 def test_the_switch_picks_the_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
