@@ -2,7 +2,8 @@
 
 Input is split into 2 partitions (one per process), so splitting runs in parallel like
 squall's split bolt at par 2; counting is keyed by word across both processes.
-Each partition writes its start time, the sink its end time, to $BENCH_OUT.
+Each partition writes its start time, the sink its end time, to $BENCH_OUT; each process
+also writes the CPU seconds it spent from its first read to its sink's close.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ PARTS = 2
 BATCH = 256
 OUT = Path(os.environ.get("BENCH_OUT", "."))
 LINES = make_lines(int(os.environ.get("BENCH_WORDS", "2000000")))
+_CPU_START: dict[int, float] = {}  # pid -> process_time() at this process's first read
 
 
 class _Part(StatefulSourcePartition):
@@ -33,6 +35,7 @@ class _Part(StatefulSourcePartition):
     def next_batch(self):
         if self.pos == 0:
             (OUT / f"bytewax-start-{self.index}").write_text(repr(time.time()))
+            _CPU_START.setdefault(os.getpid(), time.process_time())
         if self.pos >= len(self.lines):
             raise StopIteration()
         batch = self.lines[self.pos:self.pos + BATCH]
@@ -61,6 +64,9 @@ class _SinkPart(StatelessSinkPartition):
 
     def close(self):
         (OUT / f"bytewax-end-{os.getpid()}-{self.worker}").write_text(f"{time.time()!r} {self.total}")
+        start = _CPU_START.pop(os.getpid(), None)  # once per process (its first sink to close)
+        if start is not None:
+            (OUT / f"bytewax-cpu-{os.getpid()}").write_text(repr(time.process_time() - start))
 
 
 class Totals(DynamicSink):

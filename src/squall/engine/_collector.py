@@ -25,6 +25,7 @@ import threading
 import time
 from typing import Any, Callable, Optional, Protocol, Sequence
 
+from squall.engine import _hotpath
 from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker, unknown_anchor_error, unknown_input_error
 from squall.engine._carry import first_uncarried, uncarried_message
 from squall.engine._routing import Router
@@ -34,6 +35,7 @@ from squall.errors import TopologyError
 
 _get_ident = threading.get_ident
 _NOT_HOT = (object(), None)
+_UNTRACKED = [None, 0]  # the hot entry of an untracked input: its children are untracked too (never mutated)
 
 
 class EmitFn(Protocol):
@@ -108,73 +110,35 @@ class Collector:
         self.emitted = self.transferred = self.acked = self.failed = 0
         self.emit_calls = 0  # spout emits (emitted counts records when they are sealed)
         self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
-        self.emit = self._spout_emit if self.tracker is not None else self._compile_bolt_emit()
+        self._fast = _hotpath.implementation()  # compiled hot path, or its pure-Python twin
+        self._xor_acks = self._fast.xor_acks
+        self.emit = self._compile_spout_emit() if self.tracker is not None else self._compile_bolt_emit()
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 
     def _compile_bolt_emit(self) -> Any:
-        """Return the bolt ``emit``: a closure whose common case touches only local names.
-
-        The common case is an emit auto-anchored to the input being processed (the
-        api passes the same anchors tuple for every emit of one ``process`` call) on a
-        stream with one receiving task: ``_hot`` remembers that anchors object and
-        its input entry until the next ack or fail. Everything else goes through
-        ``_bolt_emit_slow``.
-        """
-        lock, port_list, rand, limit = self.lock, self._port_list, self._rand, self._flat_limit
+        """Return the bolt ``emit`` (``_hotpath.BoltEmit``: compiled, or its pure-Python twin)."""
         # streams whose non-direct emits reach one task: (wire index, chooser, key position, key cache)
         hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
-        heat, slow = self._heat, self._bolt_emit_slow
+        args = (self, hot_outs, self._port_list, self._flat_limit, os.urandom(32))
+        python_emit = _hotpath.BoltEmit(*args, None)
+        if self._fast is _hotpath:
+            return python_emit
+        return self._fast.BoltEmit(*args, python_emit)  # keyword calls go to the Python twin
 
-        def emit(
-            stream: str,
-            values: list[Any],
-            anchors: Sequence[Any],
-            tup_id: Any,
-            direct_task: Optional[int],
-            need_task_ids: bool,
-        ) -> Optional[list[int]]:
-            lock.acquire()
-            try:
-                hot_anchors, entry = self._hot
-                first = anchors is not hot_anchors
-                if first:
-                    entry = heat(anchors)  # the first emit of a process() call, or explicit anchors
-                out = hot_outs.get(stream) if entry is not None and direct_task is None else None
-                if out is None:
-                    targets = slow(stream, values, anchors, direct_task)
-                else:
-                    if first and _get_ident() != self.main_thread:
-                        self._wake()  # a user thread's emit: the main loop may be asleep
-                    # later emits with the same anchors object come from the thread running process()
-                    sidx, choose, position, cache = out
-                    if position >= 0:
-                        try:
-                            task = cache[values[position]]
-                        except (KeyError, TypeError):  # a new or unhashable key
-                            task = choose(values)
-                    else:
-                        task = choose(values)
-                    edge = rand(64) | 1
-                    entry[1] ^= edge
-                    port = port_list[task] or self._new_port(task)
-                    records = port.records
-                    records += (sidx, values, entry[0], edge)
-                    if len(records) >= limit:
-                        self._seal(port)
-                    return [task] if need_task_ids else None
-            finally:
-                lock.release()
-            if _get_ident() != self.main_thread:
-                self._wake()
-            return targets if need_task_ids else None
-
-        return emit
+    def _compile_spout_emit(self) -> Any:
+        """Return the spout ``emit`` (``_hotpath.SpoutEmit``: compiled, or ``_spout_emit`` itself)."""
+        hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
+        return self._fast.SpoutEmit(self, hot_outs, self._port_list, self._flat_limit, os.urandom(32), self._spout_emit,
+                                    self.tracker.pending, self.task_id)  # type: ignore[union-attr]
 
     def _heat(self, anchors: Sequence[Any]) -> Optional[list[Any]]:
-        """Make ``anchors`` the hot anchors when they are one input of one tree; return its entry."""
+        """Make ``anchors`` the hot anchors when they are one input of one tree, or one untracked input; return its entry."""
         if len(anchors) != 1 or type(anchors[0]) is not int:
             return None
+        if anchors[0] < 0:  # an untracked input (negative handle)
+            self._hot = (anchors, _UNTRACKED)
+            return _UNTRACKED
         entry = self.inputs.get(anchors[0])
         if type(entry) is tuple:
             entry = self.inputs[anchors[0]] = list(entry)  # children XOR their edges into it
@@ -257,26 +221,9 @@ class Collector:
 
     def ack_many(self, tup_ids: Sequence[Any]) -> None:
         """Ack several input tuples (a bolt batch's auto-acks); unknown ids raise after the others."""
-        unknown = None
         with self.lock:
             self._hot = _NOT_HOT
-            pop = self.inputs.pop
-            acks = self.acks
-            get = acks.get
-            for tup_id in tup_ids:
-                entry = pop(tup_id, None) if type(tup_id) is int else None
-                if entry is None:
-                    if tup_id is not None and not (type(tup_id) is int and tup_id < 0) and unknown is None:
-                        unknown = tup_id
-                    continue
-                roots = entry[0]
-                if type(roots) is int:
-                    acks[roots] = get(roots, 0) ^ entry[1]
-                else:
-                    value = entry[1]
-                    for i in range(0, len(roots), 2):
-                        root = roots[i]
-                        acks[root] = get(root, 0) ^ roots[i + 1] ^ value
+            unknown = self._xor_acks(self.inputs, self.acks, tup_ids)
             self.acked += len(tup_ids) - (unknown is not None)
         if unknown is not None:
             self._untracked(unknown, "ack")

@@ -18,7 +18,6 @@ import socket
 import threading
 import time
 from collections import namedtuple
-from itertools import repeat
 from typing import Any, Callable, Optional, Sequence
 
 from squall.api import Tuple
@@ -117,6 +116,8 @@ class TaskHost:
         self._reassembler = Reassembler()
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
+        self._uniform = self.collector._fast.uniform_tuples
+        self._decode = self.collector._fast.decode_batch
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._poller = select.poll()  # registrations kept between waits
@@ -171,6 +172,11 @@ class TaskHost:
                 break
             count += 1
             self._received += 1
+            decoded = self._decode(view[:size], self._sources, self.collector.inputs, self.next_handle + 1, Tuple)
+            if decoded is not None:  # a batch of plain values, decoded straight to tuples
+                self.next_handle += len(decoded[1])
+                self._run_tuples(decoded[1])
+                continue
             try:
                 msg = unpack(view[:size])
             except Exception as exc:  # a value that packed but cannot be decoded (a tuple dict key...)
@@ -231,7 +237,10 @@ class TaskHost:
 
     def _process_batch(self, src: int, records: Sequence[Any]) -> None:
         """Register the batch's tracked tuples as inputs, then run the bolt on all of them."""
-        tuples = self._uniform_tuples(src, records) or self._tuples(src, records)
+        self._run_tuples(self._uniform_tuples(src, records) or self._tuples(src, records))
+
+    def _run_tuples(self, tuples: list[Tuple]) -> None:
+        """Run the bolt on a batch's tuples (their inputs are registered)."""
         executed = len(tuples)
         start = time.perf_counter()
         try:
@@ -244,26 +253,23 @@ class TaskHost:
             self.exec_secs += time.perf_counter() - start
 
     def _uniform_tuples(self, src: int, records: Sequence[Any]) -> Optional[list[Tuple]]:
-        """Build the tuples of the common batch (one stream, all tracked, values that fit) in C loops.
+        """Build the tuples of the common batch (one stream, all tracked, values that fit) in one go.
 
         Return None when the batch is not that uniform.
         """
-        sidxs, roots = records[0::RECORD_WIDTH], records[2::RECORD_WIDTH]
-        count = len(roots)
-        if not count or sidxs.count(sidxs[0]) != count or None in roots:
+        if not records or type(records) is not list:
             return None
-        component, stream, values_class, size = (self._sources.get(src) or self._source(src))[sidxs[0]]
-        values = records[1::RECORD_WIDTH]
-        if set(map(len, values)) != {size}:
+        table = self._sources.get(src) or self._source(src)
+        sidx = records[0]
+        if type(sidx) is not int or not 0 <= sidx < len(table):
             return None
+        component, stream, values_class, size = table[sidx]
         first = self.next_handle + 1
-        self.next_handle += count
-        ids = range(first, first + count)
-        self.collector.inputs.update(zip(ids, zip(roots, records[3::RECORD_WIDTH])))  # made a list by the first anchored emit
-        return list(map(_new, repeat(Tuple, count), zip(
-            ids, repeat(component, count), repeat(stream, count), repeat(src, count),
-            map(_new, repeat(values_class, count), values),
-        )))
+        tuples: Optional[list[Tuple]] = self._uniform(self.collector.inputs, first, records, component, stream, src,
+                                                      values_class, size, Tuple)
+        if tuples is not None:
+            self.next_handle += len(tuples)
+        return tuples
 
     def _tuples(self, src: int, records: Sequence[Any]) -> list[Tuple]:
         """Build the tuples of any batch, one record at a time."""

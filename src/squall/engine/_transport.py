@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 
 import msgpack
 
+from squall.engine import _hotpath
 from squall.errors import EngineError
 
 # Message kinds (first element of every message).
@@ -85,7 +86,8 @@ class OutPort:
     ``rejected`` with the error (the collector fails its tree and reports it).
     """
 
-    __slots__ = ("task", "sock", "records", "queued", "queued_bytes", "kind", "src", "rejected", "_pack", "_limit")
+    __slots__ = ("task", "sock", "records", "queued", "queued_bytes", "kind", "src", "rejected", "_pack", "_pack_batch",
+                 "_limit")
 
     def __init__(self, task: int, sock: socket.socket, src: int, kind: int, pack: Callable[[Any], bytes]) -> None:
         self.task = task
@@ -97,6 +99,8 @@ class OutPort:
         self.queued_bytes = 0
         self.rejected: list[tuple[list[Any], Exception]] = []
         self._pack = pack
+        # the compiled batch encoder (None: msgpack's packer encodes it), else the packer alone
+        self._pack_batch: Callable[[int, int, list[Any]], Optional[bytes]] = _hotpath.implementation().pack_batch
         self._limit = max_message(sock)
 
     def seal(self) -> None:
@@ -111,7 +115,7 @@ class OutPort:
 
     def _queue(self, records: list[Any], width: int) -> None:
         try:
-            data = self._pack((self.kind, self.src, records))
+            data = self._pack_batch(self.kind, self.src, records) or self._pack((self.kind, self.src, records))
         except Exception:  # a value msgpack cannot carry: pack record by record, leave it out
             records = self._reject_uncarried(records, width)
             if not records:

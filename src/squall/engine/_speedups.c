@@ -1,0 +1,1131 @@
+/* squall.engine._speedups: the embedded engine's per-tuple hot path in C.
+ *
+ * Optional: every function here has a pure-Python twin in squall/engine/_hotpath.py
+ * with the same contract, used when this module is not built or when
+ * SQUALL_PURE_PYTHON=1 (squall/engine/_fast.py chooses). No semantics live only here.
+ *
+ *   BoltEmit(collector, hot_outs, port_list, limit, seed, fallback)
+ *       the bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+ *   SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)
+ *       the spout task's emit, same arguments
+ *   xor_acks(inputs, acks, ids) -> first unknown id or None
+ *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
+ *       -> list of Tuple, or None when the batch is not uniform
+ *   pack_batch(kind, src, records) -> msgpack bytes, or None when msgpack's packer must do it
+ *   decode_batch(data, tables, inputs, first, tuple_class) -> (src, list of Tuple), or None
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pythread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#define RECORD_WIDTH 4
+
+static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
+    *s_main_thread, *s_lock, *s_acquire, *s_release;
+
+/* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
+
+static int as_u64(PyObject *o, uint64_t *out) {
+    if (!PyLong_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "expected an int");
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(o);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* dict[key] = dict.get(key, 0) ^ value */
+static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
+    PyObject *old = PyDict_GetItemWithError(dict, key); /* borrowed */
+    uint64_t acc = 0;
+    if (old == NULL) {
+        if (PyErr_Occurred()) return -1;
+    } else if (as_u64(old, &acc) < 0) {
+        return -1;
+    }
+    PyObject *now = PyLong_FromUnsignedLongLong(acc ^ value);
+    if (now == NULL) return -1;
+    int rc = PyDict_SetItem(dict, key, now);
+    Py_DECREF(now);
+    return rc;
+}
+
+/* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
+
+/* Fold one input entry (roots, value) into acks: see Collector's docstring. */
+static int fold_entry(PyObject *acks, PyObject *entry) {
+    if (!(PyTuple_Check(entry) || PyList_Check(entry)) || PySequence_Fast_GET_SIZE(entry) != 2) {
+        PyErr_SetString(PyExc_TypeError, "malformed input entry");
+        return -1;
+    }
+    PyObject *roots = PySequence_Fast_GET_ITEM(entry, 0);
+    uint64_t value;
+    if (as_u64(PySequence_Fast_GET_ITEM(entry, 1), &value) < 0) return -1;
+    if (PyLong_CheckExact(roots)) return xor_into(acks, roots, value);
+    if (!PyList_Check(roots)) {
+        PyErr_SetString(PyExc_TypeError, "malformed input entry roots");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(roots); i += 2) {
+        uint64_t edge;
+        if (as_u64(PyList_GET_ITEM(roots, i + 1), &edge) < 0) return -1;
+        if (xor_into(acks, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyDict_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "xor_acks(inputs: dict, acks: dict, ids)");
+        return NULL;
+    }
+    PyObject *inputs = args[0], *acks = args[1];
+    PyObject *ids = PySequence_Fast(args[2], "ids must be a sequence");
+    if (ids == NULL) return NULL;
+    PyObject *unknown = Py_None;
+    Py_INCREF(unknown);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(ids);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *id = PySequence_Fast_GET_ITEM(ids, i);
+        PyObject *entry = NULL;
+        if (PyLong_CheckExact(id)) {
+            entry = PyDict_GetItemWithError(inputs, id);
+            if (entry == NULL && PyErr_Occurred()) goto error;
+        }
+        if (entry == NULL) {
+            /* None and negative handles (untracked inputs) are fine; remember the first other one */
+            int overflow = 0, negative = 0;
+            if (PyLong_CheckExact(id)) {
+                long long v = PyLong_AsLongLongAndOverflow(id, &overflow);
+                if (v == -1 && PyErr_Occurred()) goto error;
+                negative = overflow < 0 || (overflow == 0 && v < 0);
+            }
+            if (id != Py_None && !negative && unknown == Py_None) {
+                Py_INCREF(id);
+                Py_SETREF(unknown, id);
+            }
+            continue;
+        }
+        Py_INCREF(entry);
+        if (PyDict_DelItem(inputs, id) < 0 || fold_entry(acks, entry) < 0) {
+            Py_DECREF(entry);
+            goto error;
+        }
+        Py_DECREF(entry);
+    }
+    Py_DECREF(ids);
+    return unknown;
+error:
+    Py_DECREF(ids);
+    Py_DECREF(unknown);
+    return NULL;
+}
+
+/* ---- uniform_tuples: the common batch's Tuple objects ------------------------------ */
+
+/* cls(*items) for a tuple subclass without __new__ overhead (what tuple.__new__ does). */
+static PyObject *new_subtuple(PyTypeObject *cls, PyObject *const *items, Py_ssize_t n) {
+    PyObject *obj = cls->tp_alloc(cls, n);
+    if (obj == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_INCREF(items[i]);
+        PyTuple_SET_ITEM(obj, i, items[i]);
+    }
+    return obj;
+}
+
+static PyObject *uniform_tuples(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9 || !PyDict_Check(args[0]) || !PyLong_Check(args[1]) || !PyList_Check(args[2])
+        || !PyType_Check(args[6]) || !PyLong_Check(args[7]) || !PyType_Check(args[8])) {
+        PyErr_SetString(PyExc_TypeError,
+            "uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)");
+        return NULL;
+    }
+    PyObject *inputs = args[0], *records = args[2];
+    PyObject *component = args[3], *stream = args[4], *src = args[5];
+    PyTypeObject *values_class = (PyTypeObject *)args[6], *tuple_class = (PyTypeObject *)args[8];
+    long long first = PyLong_AsLongLong(args[1]);
+    Py_ssize_t size = PyLong_AsSsize_t(args[7]);
+    if (PyErr_Occurred()) return NULL;
+    if (!PyType_IsSubtype(values_class, &PyTuple_Type) || !PyType_IsSubtype(tuple_class, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "uniform_tuples: classes must be tuple subclasses");
+        return NULL;
+    }
+    Py_ssize_t slots = PyList_GET_SIZE(records);
+    Py_ssize_t count = slots / RECORD_WIDTH;
+    if (count == 0 || slots % RECORD_WIDTH) Py_RETURN_NONE;
+    PyObject *sidx = PyList_GET_ITEM(records, 0);
+    int untracked = PyList_GET_ITEM(records, 2) == Py_None;
+    for (Py_ssize_t i = 0; i < slots; i += RECORD_WIDTH) { /* one stream, all tracked or none, values that fit */
+        PyObject *s = PyList_GET_ITEM(records, i), *values = PyList_GET_ITEM(records, i + 1);
+        if (s != sidx) {
+            int eq = PyObject_RichCompareBool(s, sidx, Py_EQ);
+            if (eq < 0) return NULL;
+            if (!eq) Py_RETURN_NONE;
+        }
+        if ((PyList_GET_ITEM(records, i + 2) == Py_None) != untracked || !PyList_Check(values)
+            || PyList_GET_SIZE(values) != size)
+            Py_RETURN_NONE;
+    }
+    PyObject *result = PyList_New(count);
+    if (result == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject **rec = &PyList_GET_ITEM(records, k * RECORD_WIDTH);
+        PyObject *handle = PyLong_FromLongLong(untracked ? -(first + k) : first + k); /* negative: untracked */
+        if (handle == NULL) goto error;
+        int rc = 0;
+        if (!untracked) {
+            PyObject *entry = PyTuple_Pack(2, rec[2], rec[3]);
+            rc = entry == NULL ? -1 : PyDict_SetItem(inputs, handle, entry);
+            Py_XDECREF(entry);
+        }
+        PyObject *values = rc < 0 ? NULL
+            : new_subtuple(values_class, &PyList_GET_ITEM(rec[1], 0), PyList_GET_SIZE(rec[1]));
+        if (values == NULL) {
+            Py_DECREF(handle);
+            goto error;
+        }
+        PyObject *fields[5] = {handle, component, stream, src, values};
+        PyObject *tup = new_subtuple(tuple_class, fields, 5);
+        Py_DECREF(handle);
+        Py_DECREF(values);
+        if (tup == NULL) goto error;
+        PyList_SET_ITEM(result, k, tup);
+    }
+    return result;
+error:
+    Py_DECREF(result);
+    return NULL;
+}
+
+
+/* ---- pack_batch: msgpack encoding of a batch of plain values ---------------------- */
+
+/* A growing output buffer. Values of other types than the exact plain ones below (or
+ * ints beyond 64 bits, strings that are not valid UTF-8, nesting past MAX_DEPTH) make
+ * pack_batch return None: msgpack's own packer then encodes the batch, with its
+ * default hook and its errors, so the rules of what travels stay in one place. */
+typedef struct {
+    char *buf;
+    Py_ssize_t len, cap;
+} Out;
+
+#define MAX_DEPTH 64
+#define UNSUPPORTED 1 /* not an error: let msgpack do it */
+
+static int out_reserve(Out *o, Py_ssize_t extra) {
+    if (o->len + extra <= o->cap) return 0;
+    Py_ssize_t cap = o->cap * 2 > o->len + extra ? o->cap * 2 : o->len + extra + 256;
+    char *buf = PyMem_Realloc(o->buf, cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    o->buf = buf;
+    o->cap = cap;
+    return 0;
+}
+
+static inline void put_be(Out *o, uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; i--) o->buf[o->len++] = (char)((v >> (8 * i)) & 0xff);
+}
+
+static int put_header(Out *o, Py_ssize_t n, unsigned char fix, int fixbits, unsigned char c8,
+                      unsigned char c16, unsigned char c32) {
+    if (out_reserve(o, 5) < 0) return -1;
+    if (fixbits >= 0 && n < (1 << fixbits)) {
+        o->buf[o->len++] = (char)(fix | n);
+    } else if (c8 && n < 256) {
+        o->buf[o->len++] = (char)c8;
+        put_be(o, (uint64_t)n, 1);
+    } else if (n < 65536) {
+        o->buf[o->len++] = (char)c16;
+        put_be(o, (uint64_t)n, 2);
+    } else if ((uint64_t)n <= 0xffffffffULL) {
+        o->buf[o->len++] = (char)c32;
+        put_be(o, (uint64_t)n, 4);
+    } else {
+        return UNSUPPORTED;
+    }
+    return 0;
+}
+
+static int put_int(Out *o, PyObject *obj) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (out_reserve(o, 9) < 0) return -1;
+    if (overflow > 0) { /* beyond int64: uint64 or too big for msgpack */
+        unsigned long long u = PyLong_AsUnsignedLongLong(obj);
+        if (u == (unsigned long long)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return UNSUPPORTED;
+        }
+        o->buf[o->len++] = (char)0xcf;
+        put_be(o, u, 8);
+    } else if (overflow < 0) {
+        return UNSUPPORTED;
+    } else if (v >= 0) {
+        if (v < 128) o->buf[o->len++] = (char)v;
+        else if (v < 256) { o->buf[o->len++] = (char)0xcc; put_be(o, (uint64_t)v, 1); }
+        else if (v < 65536) { o->buf[o->len++] = (char)0xcd; put_be(o, (uint64_t)v, 2); }
+        else if (v <= 0xffffffffLL) { o->buf[o->len++] = (char)0xce; put_be(o, (uint64_t)v, 4); }
+        else { o->buf[o->len++] = (char)0xcf; put_be(o, (uint64_t)v, 8); }
+    } else {
+        if (v >= -32) o->buf[o->len++] = (char)(0xe0 | (v + 32));
+        else if (v >= -128) { o->buf[o->len++] = (char)0xd0; put_be(o, (uint64_t)v, 1); }
+        else if (v >= -32768) { o->buf[o->len++] = (char)0xd1; put_be(o, (uint64_t)v, 2); }
+        else if (v >= -2147483648LL) { o->buf[o->len++] = (char)0xd2; put_be(o, (uint64_t)v, 4); }
+        else { o->buf[o->len++] = (char)0xd3; put_be(o, (uint64_t)v, 8); }
+    }
+    return 0;
+}
+
+static int put_bytes(Out *o, const char *data, Py_ssize_t n, int is_str) {
+    int rc = is_str ? put_header(o, n, 0xa0, 5, 0xd9, 0xda, 0xdb) : put_header(o, n, 0, -1, 0xc4, 0xc5, 0xc6);
+    if (rc) return rc;
+    if (out_reserve(o, n) < 0) return -1;
+    memcpy(o->buf + o->len, data, n);
+    o->len += n;
+    return 0;
+}
+
+static int put_value(Out *o, PyObject *obj, int depth);
+
+static int put_items(Out *o, PyObject *const *items, Py_ssize_t n, int depth) {
+    int rc = put_header(o, n, 0x90, 4, 0, 0xdc, 0xdd);
+    for (Py_ssize_t i = 0; rc == 0 && i < n; i++) rc = put_value(o, items[i], depth + 1);
+    return rc;
+}
+
+static int put_value(Out *o, PyObject *obj, int depth) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (depth > MAX_DEPTH) return UNSUPPORTED;
+    if (type == &PyUnicode_Type) {
+        Py_ssize_t n;
+        const char *data = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (data == NULL) { /* lone surrogates: msgpack's rules and errors apply */
+            PyErr_Clear();
+            return UNSUPPORTED;
+        }
+        return put_bytes(o, data, n, 1);
+    }
+    if (type == &PyLong_Type) return put_int(o, obj);
+    if (type == &PyList_Type) return put_items(o, &PyList_GET_ITEM(obj, 0), PyList_GET_SIZE(obj), depth);
+    if (type == &PyTuple_Type) return put_items(o, &PyTuple_GET_ITEM(obj, 0), PyTuple_GET_SIZE(obj), depth);
+    if (out_reserve(o, 9) < 0) return -1;
+    if (obj == Py_None) { o->buf[o->len++] = (char)0xc0; return 0; }
+    if (obj == Py_False) { o->buf[o->len++] = (char)0xc2; return 0; }
+    if (obj == Py_True) { o->buf[o->len++] = (char)0xc3; return 0; }
+    if (type == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(obj);
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        o->buf[o->len++] = (char)0xcb;
+        put_be(o, bits, 8);
+        return 0;
+    }
+    if (type == &PyBytes_Type) return put_bytes(o, PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj), 0);
+    if (type == &PyDict_Type) {
+        Py_ssize_t pos = 0, n = PyDict_GET_SIZE(obj);
+        PyObject *key, *value;
+        int rc = put_header(o, n, 0x80, 4, 0, 0xde, 0xdf);
+        while (rc == 0 && PyDict_Next(obj, &pos, &key, &value)) {
+            if (--n < 0) return UNSUPPORTED; /* changed while packing */
+            rc = put_value(o, key, depth + 1);
+            if (rc == 0) rc = put_value(o, value, depth + 1);
+        }
+        return rc ? rc : (n ? UNSUPPORTED : 0);
+    }
+    return UNSUPPORTED;
+}
+
+static PyObject *pack_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "pack_batch(kind, src, records: list)");
+        return NULL;
+    }
+    Out o = {NULL, 0, 0};
+    Py_ssize_t n = PyList_GET_SIZE(args[2]);
+    if (out_reserve(&o, 16 + n * 24) < 0) return NULL;
+    o.buf[o.len++] = (char)0x93; /* (kind, src, records) */
+    int rc = put_value(&o, args[0], 0);
+    if (rc == 0) rc = put_value(&o, args[1], 0);
+    if (rc == 0) rc = put_items(&o, &PyList_GET_ITEM(args[2], 0), n, 0);
+    PyObject *result = rc < 0 ? NULL : rc == UNSUPPORTED ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(o.buf, o.len);
+    PyMem_Free(o.buf);
+    return result;
+}
+
+
+/* ---- decode_batch: a DATA batch's bytes straight to Tuples ------------------------- */
+
+/* What msgpack.unpackb(raw=False, strict_map_key=False) builds, for the types the
+ * encoders produce without extensions; anything else (ext types such as pickled
+ * values, invalid UTF-8, unhashable map keys, bad bytes) makes decode_batch return
+ * None and the general path (msgpack, then _carry's salvage) decodes the message. */
+typedef struct {
+    const unsigned char *p, *end;
+    int unsupported;
+} In;
+
+static int need(In *in, Py_ssize_t n) {
+    if (in->end - in->p < n) {
+        in->unsupported = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t take_be(In *in, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v = (v << 8) | in->p[i];
+    in->p += bytes;
+    return v;
+}
+
+/* an array header: its length, or -1 (in->unsupported set) */
+static Py_ssize_t array_header(In *in) {
+    if (need(in, 1) < 0) return -1;
+    unsigned char c = *in->p++;
+    if ((c & 0xf0) == 0x90) return c & 0x0f;
+    if (c == 0xdc && need(in, 2) == 0) return (Py_ssize_t)take_be(in, 2);
+    if (c == 0xdd && need(in, 4) == 0) return (Py_ssize_t)take_be(in, 4);
+    in->unsupported = 1;
+    return -1;
+}
+
+static PyObject *get_value(In *in, int depth);
+
+static PyObject *get_list(In *in, Py_ssize_t n, int depth) {
+    if (need(in, n) < 0) return NULL; /* at least one byte per item */
+    PyObject *list = PyList_New(n);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = get_value(in, depth + 1);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+    return list;
+}
+
+static PyObject *get_map(In *in, Py_ssize_t n, int depth) {
+    if (need(in, 2 * n) < 0) return NULL;
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = get_value(in, depth + 1), *value = key ? get_value(in, depth + 1) : NULL;
+        int rc = value ? PyDict_SetItem(dict, key, value) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (rc < 0) {
+            if (key && value) { /* an unhashable key: msgpack's rules decide */
+                PyErr_Clear();
+                in->unsupported = 1;
+            }
+            Py_DECREF(dict);
+            return NULL;
+        }
+    }
+    return dict;
+}
+
+/* Short strings seen recently, by content: a repeated word is one object (its hash is
+ * computed once, for the grouping's and the user's dict lookups alike) and no allocation. */
+#define STR_CACHE_SIZE 4096
+#define STR_CACHE_MAX 32
+static PyObject *str_cache[STR_CACHE_SIZE];
+
+static PyObject *cached_str(const char *data, Py_ssize_t n) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)data[i]) * 16777619u;
+    PyObject **slot = &str_cache[h & (STR_CACHE_SIZE - 1)];
+    if (*slot != NULL && PyUnicode_GET_LENGTH(*slot) == n && PyUnicode_IS_COMPACT_ASCII(*slot)
+        && memcmp(PyUnicode_DATA(*slot), data, n) == 0)
+        return Py_NewRef(*slot);
+    PyObject *text = PyUnicode_DecodeUTF8(data, n, NULL);
+    if (text != NULL && PyUnicode_IS_COMPACT_ASCII(text)) Py_XSETREF(*slot, Py_NewRef(text));
+    return text;
+}
+
+static PyObject *get_str(In *in, Py_ssize_t n, int is_str) {
+    if (need(in, n) < 0) return NULL;
+    const char *data = (const char *)in->p;
+    in->p += n;
+    if (!is_str) return PyBytes_FromStringAndSize(data, n);
+    PyObject *text = n <= STR_CACHE_MAX ? cached_str(data, n) : PyUnicode_DecodeUTF8(data, n, NULL);
+    if (text == NULL) { /* invalid UTF-8: msgpack raises, the salvage path reports it */
+        PyErr_Clear();
+        in->unsupported = 1;
+    }
+    return text;
+}
+
+static PyObject *get_value(In *in, int depth) {
+    if (depth > MAX_DEPTH || need(in, 1) < 0) {
+        in->unsupported = 1;
+        return NULL;
+    }
+    unsigned char c = *in->p++;
+    if (c < 0x80) return PyLong_FromLong(c);
+    if (c >= 0xe0) return PyLong_FromLong((long)(signed char)c);
+    if ((c & 0xe0) == 0xa0) return get_str(in, c & 0x1f, 1);
+    if ((c & 0xf0) == 0x90) return get_list(in, c & 0x0f, depth);
+    if ((c & 0xf0) == 0x80) return get_map(in, c & 0x0f, depth);
+    static const signed char widths[32] = {
+        /* c0 nil */ 0, -1, 0, 0, /* c4-c6 bin */ 1, 2, 4, /* c7-c9 ext */ -1, -1, -1,
+        /* ca cb float */ 4, 8, /* cc-cf uint */ 1, 2, 4, 8, /* d0-d3 int */ 1, 2, 4, 8,
+        /* d4-d8 fixext */ -1, -1, -1, -1, -1, /* d9-db str */ 1, 2, 4, /* dc dd array */ 2, 4, /* de df map */ 2, 4};
+    int width = widths[c - 0xc0];
+    if (width < 0 || need(in, width) < 0) {
+        in->unsupported = 1;
+        return NULL;
+    }
+    uint64_t v = take_be(in, width);
+    switch (c) {
+    case 0xc0: Py_RETURN_NONE;
+    case 0xc2: Py_RETURN_FALSE;
+    case 0xc3: Py_RETURN_TRUE;
+    case 0xc4: case 0xc5: case 0xc6: return get_str(in, (Py_ssize_t)v, 0);
+    case 0xca: { uint32_t bits = (uint32_t)v; float f; memcpy(&f, &bits, 4); return PyFloat_FromDouble(f); }
+    case 0xcb: { double d; memcpy(&d, &v, 8); return PyFloat_FromDouble(d); }
+    case 0xcc: case 0xcd: case 0xce: case 0xcf: return PyLong_FromUnsignedLongLong(v);
+    case 0xd0: return PyLong_FromLong((int8_t)v);
+    case 0xd1: return PyLong_FromLong((int16_t)v);
+    case 0xd2: return PyLong_FromLong((int32_t)v);
+    case 0xd3: return PyLong_FromLongLong((int64_t)v);
+    case 0xd9: case 0xda: case 0xdb: return get_str(in, (Py_ssize_t)v, 1);
+    case 0xdc: case 0xdd: return get_list(in, (Py_ssize_t)v, depth);
+    default: return get_map(in, (Py_ssize_t)v, depth); /* de df */
+    }
+}
+
+/* One record's Tuple: handle, table[sidx], values, root and edge; registers tracked inputs. */
+static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *inputs, long long handle,
+                            PyTypeObject *tuple_class) {
+    PyObject *sidx = get_value(in, 0), *values = NULL, *root = NULL, *edge = NULL, *tup = NULL, *id = NULL;
+    Py_ssize_t index = sidx && PyLong_CheckExact(sidx) ? PyLong_AsSsize_t(sidx) : -1;
+    Py_XDECREF(sidx);
+    if (index < 0 || index >= PyList_GET_SIZE(table)) goto unsupported; /* an engine bug: the general path says so */
+    PyObject *row = PyList_GET_ITEM(table, index); /* (component, stream, values class, size) */
+    if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 4 || !PyType_Check(PyTuple_GET_ITEM(row, 2))) goto unsupported;
+    PyTypeObject *values_class = (PyTypeObject *)PyTuple_GET_ITEM(row, 2);
+    Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 3));
+    if (size == -1 && PyErr_Occurred()) goto done;
+    Py_ssize_t n = array_header(in);
+    if (n < 0 || need(in, n) < 0) goto done;
+    /* the values named by the stream's fields when they fit, else a plain tuple (as TaskHost._tuples) */
+    PyTypeObject *cls = n == size && PyType_IsSubtype(values_class, &PyTuple_Type) ? values_class : &PyTuple_Type;
+    if ((values = cls == &PyTuple_Type ? PyTuple_New(n) : cls->tp_alloc(cls, n)) == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = get_value(in, 2);
+        if (item == NULL) goto done;
+        PyTuple_SET_ITEM(values, i, item);
+    }
+    if ((root = get_value(in, 1)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
+    PyObject *fields = Py_NewRef(values);
+    if ((id = PyLong_FromLongLong(root == Py_None ? -handle : handle)) == NULL) { /* negative: untracked */
+        Py_DECREF(fields);
+        goto done;
+    }
+    if (root != Py_None) {
+        PyObject *entry = PyTuple_Pack(2, root, edge); /* made a list by the first anchored emit */
+        int rc = entry == NULL ? -1 : PyDict_SetItem(inputs, id, entry);
+        Py_XDECREF(entry);
+        if (rc < 0) {
+            Py_DECREF(fields);
+            goto done;
+        }
+    }
+    PyObject *items[5] = {id, PyTuple_GET_ITEM(row, 0), PyTuple_GET_ITEM(row, 1), src, fields};
+    tup = new_subtuple(tuple_class, items, 5);
+    Py_DECREF(fields);
+    goto done;
+unsupported:
+    in->unsupported = 1;
+done:
+    Py_XDECREF(values);
+    Py_XDECREF(root);
+    Py_XDECREF(edge);
+    Py_XDECREF(id);
+    return tup;
+}
+
+static PyObject *decode_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) || !PyLong_Check(args[3]) || !PyType_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "decode_batch(data, tables: dict, inputs: dict, first: int, tuple_class)");
+        return NULL;
+    }
+    PyObject *tables = args[1], *inputs = args[2];
+    PyTypeObject *tuple_class = (PyTypeObject *)args[4];
+    long long first = PyLong_AsLongLong(args[3]);
+    if (first == -1 && PyErr_Occurred()) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0};
+    PyObject *result = NULL, *src = NULL, *tuples = NULL, *kind = NULL;
+    long long k = 0, count = 0;
+    if (array_header(&in) != 3) goto finish;
+    if ((kind = get_value(&in, 0)) == NULL || !PyLong_CheckExact(kind) || PyLong_AsLong(kind) != 0) goto finish; /* DATA */
+    if ((src = get_value(&in, 0)) == NULL || !PyLong_CheckExact(src)) goto finish;
+    PyObject *table = PyDict_GetItemWithError(tables, src); /* (borrowed) known once a batch of src went the general way */
+    Py_ssize_t slots = array_header(&in);
+    if (table == NULL || !PyList_Check(table) || slots < 0 || slots % RECORD_WIDTH) goto finish;
+    count = slots / RECORD_WIDTH;
+    if (need(&in, slots) < 0 || (tuples = PyList_New(count)) == NULL) goto finish;
+    for (k = 0; k < count; k++) {
+        PyObject *tup = get_record(&in, table, src, inputs, first + k, tuple_class);
+        if (tup == NULL) goto finish;
+        PyList_SET_ITEM(tuples, k, tup);
+    }
+    if (in.p == in.end) result = PyTuple_Pack(2, src, tuples);
+    else in.unsupported = 1;
+finish:
+    if (result == NULL) { /* the general path decodes it (and raises what is really wrong) */
+        PyErr_Clear();
+        for (long long h = first; h < first + k + (k < count); h++) { /* forget the inputs registered so far */
+            PyObject *id = PyLong_FromLongLong(h);
+            if (id == NULL || PyDict_DelItem(inputs, id) < 0) PyErr_Clear();
+            Py_XDECREF(id);
+        }
+        result = Py_NewRef(Py_None);
+    }
+    Py_XDECREF(kind);
+    Py_XDECREF(src);
+    Py_XDECREF(tuples);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* ---- BoltEmit: the bolt emit of Collector._compile_bolt_emit ---------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *collector, *hot_outs, *port_list, *fallback;
+    PyObject *acquire, *release, *heat, *slow, *new_port, *seal, *wake;
+    unsigned long main_thread;
+    Py_ssize_t limit;
+    uint64_t rng[4]; /* xoshiro256**: edges need 64 random bits, not a crypto RNG */
+    PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
+    PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
+    uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
+} BoltEmit;
+
+static inline uint64_t rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t next_u64(uint64_t *s) {
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* port_list[task] or collector._new_port(task): a new reference */
+static PyObject *port_for(BoltEmit *self, PyObject *task) {
+    Py_ssize_t index = PyLong_AsSsize_t(task);
+    if (index == -1 && PyErr_Occurred()) return NULL;
+    if (index >= 0 && index < PyList_GET_SIZE(self->port_list)) {
+        PyObject *port = PyList_GET_ITEM(self->port_list, index);
+        if (port != Py_None) {
+            Py_INCREF(port);
+            return port;
+        }
+    }
+    return PyObject_CallOneArg(self->new_port, task);
+}
+
+/* the receiving task of a hot stream: the fields chooser's key cache first */
+static PyObject *choose_task(PyObject *out, PyObject *values) {
+    PyObject *choose = PyTuple_GET_ITEM(out, 1);
+    Py_ssize_t position = PyLong_AsSsize_t(PyTuple_GET_ITEM(out, 2));
+    PyObject *cache = PyTuple_GET_ITEM(out, 3);
+    if (position >= 0 && PyList_Check(values) && position < PyList_GET_SIZE(values) && PyDict_Check(cache)) {
+        PyObject *task = PyDict_GetItemWithError(cache, PyList_GET_ITEM(values, position));
+        if (task != NULL) {
+            Py_INCREF(task);
+            return task;
+        }
+        PyErr_Clear(); /* a new or unhashable key: the chooser decides */
+    }
+    return PyObject_CallOneArg(choose, values);
+}
+
+/* The hot case, lock held: append one anchored record; return the task (new ref) or NULL. */
+static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObject *values, int first) {
+    if (first && PyThread_get_thread_ident() != self->main_thread) {
+        PyObject *r = PyObject_CallNoArgs(self->wake); /* a user thread's emit: the main loop may sleep */
+        if (r == NULL) return NULL;
+        Py_DECREF(r);
+    }
+    PyObject *task = choose_task(out, values);
+    if (task == NULL) return NULL;
+    uint64_t value, edge = next_u64(self->rng) | 1; /* | 1: an edge is never 0, so it always changes the XOR */
+    PyObject *edge_obj = NULL, *value_obj = NULL, *port = NULL, *records = NULL;
+    int untracked = PyList_GET_ITEM(entry, 0) == Py_None; /* anchored to an untracked input: untracked too */
+    if (untracked) {
+        edge_obj = PyLong_FromLong(0);
+    } else {
+        if (as_u64(PyList_GET_ITEM(entry, 1), &value) < 0) goto error;
+        if ((edge_obj = PyLong_FromUnsignedLongLong(edge)) == NULL) goto error;
+        if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
+    }
+    if ((port = port_for(self, task)) == NULL) goto error;
+    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if (!PyList_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
+        goto error;
+    }
+    if (PyList_Append(records, PyTuple_GET_ITEM(out, 0)) < 0 || PyList_Append(records, values) < 0
+        || PyList_Append(records, PyList_GET_ITEM(entry, 0)) < 0 || PyList_Append(records, edge_obj) < 0)
+        goto error;
+    if (!untracked) {
+        PyList_SetItem(entry, 1, value_obj); /* steals value_obj: the input's entry XORs its children's edges */
+        value_obj = NULL;
+    }
+    if (PyList_GET_SIZE(records) >= self->limit) {
+        PyObject *r = PyObject_CallOneArg(self->seal, port);
+        if (r == NULL) goto error;
+        Py_DECREF(r);
+    }
+    Py_DECREF(edge_obj);
+    Py_DECREF(port);
+    Py_DECREF(records);
+    return task;
+error:
+    Py_DECREF(task);
+    Py_XDECREF(edge_obj);
+    Py_XDECREF(value_obj);
+    Py_XDECREF(port);
+    Py_XDECREF(records);
+    return NULL;
+}
+
+/* hot_outs.get(stream), with the last stream remembered: a borrowed ref or NULL */
+static PyObject *hot_out(BoltEmit *self, PyObject *stream) {
+    if (stream == self->last_stream) return self->last_out;
+    PyObject *out = PyDict_GetItemWithError(self->hot_outs, stream);
+    if (out == NULL || !PyTuple_Check(out) || PyTuple_GET_SIZE(out) != 4) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(stream);
+    Py_XSETREF(self->last_stream, stream);
+    Py_INCREF(out);
+    Py_XSETREF(self->last_out, out);
+    return out;
+}
+
+/* Under the lock: the hot case or collector._bolt_emit_slow; *targets gets the slow path's targets. */
+static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **targets) {
+    PyObject *stream = args[0], *values = args[1], *anchors = args[2], *direct_task = args[4];
+    PyObject *hot = PyObject_GetAttr(self->collector, s_hot);
+    if (hot == NULL) return NULL;
+    if (!PyTuple_Check(hot) || PyTuple_GET_SIZE(hot) != 2) {
+        Py_DECREF(hot);
+        PyErr_SetString(PyExc_TypeError, "Collector._hot must be a pair");
+        return NULL;
+    }
+    int first = PyTuple_GET_ITEM(hot, 0) != anchors;
+    PyObject *entry = PyTuple_GET_ITEM(hot, 1);
+    Py_INCREF(entry);
+    Py_DECREF(hot);
+    if (first) { /* the first emit of a process() call, or explicit anchors */
+        Py_SETREF(entry, PyObject_CallOneArg(self->heat, anchors));
+        if (entry == NULL) return NULL;
+    }
+    PyObject *out = (entry != Py_None && direct_task == Py_None && PyList_Check(entry)
+                     && PyList_GET_SIZE(entry) == 2) ? hot_out(self, stream) : NULL;
+    PyObject *task;
+    if (out == NULL) {
+        *targets = PyObject_CallFunctionObjArgs(self->slow, stream, values, anchors, direct_task, NULL);
+        task = *targets == NULL ? NULL : Py_NewRef(Py_None);
+    } else {
+        task = emit_hot(self, out, entry, values, first);
+    }
+    Py_DECREF(entry);
+    return task;
+}
+
+/* Whether this is the interpreter's only thread: then no other thread can hold the
+ * collector's lock, and with the GIL held the emit is atomic without it (a thread being
+ * started already has its thread state, so none appears unseen). */
+static int only_thread(void) {
+    PyThreadState *ts = PyThreadState_Get();
+    PyThreadState *head = PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(ts));
+    return head == ts && PyThreadState_Next(head) == NULL;
+}
+
+static PyObject *call_quietly(PyObject *func, PyObject **result) {
+    /* call func() keeping a pending exception; NULL (and *result released) on failure */
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *r = PyObject_CallNoArgs(func);
+    if (r == NULL) {
+        Py_XDECREF(exc_type); Py_XDECREF(exc_value); Py_XDECREF(exc_tb);
+        Py_CLEAR(*result);
+        return NULL;
+    }
+    Py_DECREF(r);
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return Py_None;
+}
+
+static PyObject *BoltEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    BoltEmit *self = (BoltEmit *)callable;
+    if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 6)
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    int locking = !only_thread();
+    PyObject *r;
+    if (locking) {
+        if ((r = PyObject_CallNoArgs(self->acquire)) == NULL) return NULL;
+        Py_DECREF(r);
+    }
+    PyObject *targets = NULL;
+    PyObject *task = emit_locked(self, args, &targets);
+    if (locking && call_quietly(self->release, &task) == NULL) {
+        Py_XDECREF(targets);
+        return NULL;
+    }
+    if (task == NULL) {
+        Py_XDECREF(targets);
+        return NULL;
+    }
+    int need_task_ids = PyObject_IsTrue(args[5]);
+    if (need_task_ids < 0) goto fail;
+    if (targets != NULL) { /* the slow path: wake a sleeping main loop for a user thread's emit */
+        if (PyThread_get_thread_ident() != self->main_thread) {
+            r = PyObject_CallNoArgs(self->wake);
+            if (r == NULL) goto fail;
+            Py_DECREF(r);
+        }
+        Py_DECREF(task);
+        if (need_task_ids) return targets;
+        Py_DECREF(targets);
+        Py_RETURN_NONE;
+    }
+    if (!need_task_ids) {
+        Py_DECREF(task);
+        Py_RETURN_NONE;
+    }
+    PyObject *list = PyList_New(1);
+    if (list == NULL) goto fail;
+    PyList_SET_ITEM(list, 0, task); /* steals */
+    return list;
+fail:
+    Py_DECREF(task);
+    Py_XDECREF(targets);
+    return NULL;
+}
+
+static int BoltEmit_init(BoltEmit *self, PyObject *args, PyObject *kwds) {
+    PyObject *collector, *hot_outs, *port_list, *fallback, *lock, *main_thread;
+    Py_ssize_t limit;
+    Py_buffer seed;
+    static char *kwlist[] = {"collector", "hot_outs", "port_list", "limit", "seed", "fallback", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!ny*O", kwlist, &collector, &PyDict_Type, &hot_outs,
+                                     &PyList_Type, &port_list, &limit, &seed, &fallback))
+        return -1;
+    if (seed.len < (Py_ssize_t)sizeof(self->rng)) {
+        PyBuffer_Release(&seed);
+        PyErr_SetString(PyExc_ValueError, "BoltEmit needs a seed of at least 32 bytes");
+        return -1;
+    }
+    memcpy(self->rng, seed.buf, sizeof(self->rng));
+    PyBuffer_Release(&seed);
+    if (!(self->rng[0] | self->rng[1] | self->rng[2] | self->rng[3])) self->rng[0] = 1;
+    if ((lock = PyObject_GetAttr(collector, s_lock)) == NULL) return -1;
+    Py_XSETREF(self->acquire, PyObject_GetAttr(lock, s_acquire));
+    Py_XSETREF(self->release, PyObject_GetAttr(lock, s_release));
+    Py_DECREF(lock);
+    Py_XSETREF(self->heat, PyObject_GetAttr(collector, s_heat));
+    Py_XSETREF(self->slow, PyObject_GetAttr(collector, s_slow));
+    Py_XSETREF(self->new_port, PyObject_GetAttr(collector, s_new_port));
+    Py_XSETREF(self->seal, PyObject_GetAttr(collector, s_seal));
+    Py_XSETREF(self->wake, PyObject_GetAttr(collector, s_wake));
+    if (!self->acquire || !self->release || !self->heat || !self->slow || !self->new_port || !self->seal || !self->wake)
+        return -1;
+    if ((main_thread = PyObject_GetAttr(collector, s_main_thread)) == NULL) return -1;
+    self->main_thread = PyLong_AsUnsignedLong(main_thread);
+    Py_DECREF(main_thread);
+    if (PyErr_Occurred()) return -1;
+    Py_INCREF(collector);
+    Py_XSETREF(self->collector, collector);
+    Py_INCREF(hot_outs);
+    Py_XSETREF(self->hot_outs, hot_outs);
+    Py_INCREF(port_list);
+    Py_XSETREF(self->port_list, port_list);
+    Py_INCREF(fallback);
+    Py_XSETREF(self->fallback, fallback);
+    self->limit = limit;
+    self->vectorcall = BoltEmit_vectorcall;
+    return 0;
+}
+
+static int BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg) {
+    Py_VISIT(self->collector);
+    Py_VISIT(self->hot_outs);
+    Py_VISIT(self->port_list);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->acquire);
+    Py_VISIT(self->release);
+    Py_VISIT(self->heat);
+    Py_VISIT(self->slow);
+    Py_VISIT(self->new_port);
+    Py_VISIT(self->seal);
+    Py_VISIT(self->wake);
+    Py_VISIT(self->last_stream);
+    Py_VISIT(self->last_out);
+    Py_VISIT(self->pending);
+    return 0;
+}
+
+static int BoltEmit_clear(BoltEmit *self) {
+    Py_CLEAR(self->collector);
+    Py_CLEAR(self->hot_outs);
+    Py_CLEAR(self->port_list);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->acquire);
+    Py_CLEAR(self->release);
+    Py_CLEAR(self->heat);
+    Py_CLEAR(self->slow);
+    Py_CLEAR(self->new_port);
+    Py_CLEAR(self->seal);
+    Py_CLEAR(self->wake);
+    Py_CLEAR(self->last_stream);
+    Py_CLEAR(self->last_out);
+    Py_CLEAR(self->pending);
+    return 0;
+}
+
+static void BoltEmit_dealloc(BoltEmit *self) {
+    PyObject_GC_UnTrack(self);
+    BoltEmit_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+
+/* ---- SpoutEmit: the spout emit of Collector._spout_emit --------------------------- */
+
+static PyObject *s_emit_calls, *one;
+
+static double monotonic_secs(void) { /* what time.monotonic() reads on Linux */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* collector.emit_calls += 1 */
+static int count_emit_call(BoltEmit *self) {
+    PyObject *calls = PyObject_GetAttr(self->collector, s_emit_calls);
+    if (calls == NULL) return -1;
+    PyObject *more = PyNumber_Add(calls, one);
+    Py_DECREF(calls);
+    if (more == NULL) return -1;
+    int rc = PyObject_SetAttr(self->collector, s_emit_calls, more);
+    Py_DECREF(more);
+    return rc;
+}
+
+/* One tuple to one task: (sidx, values, root, edge), root None when untracked; starts its tree. */
+static PyObject *spout_emit_one(BoltEmit *self, PyObject *out, PyObject *values, PyObject *tup_id) {
+    PyObject *task = choose_task(out, values), *root = NULL, *edge = NULL, *port = NULL, *records = NULL, *entry = NULL;
+    if (task == NULL) return NULL;
+    if (tup_id == Py_None) {
+        root = Py_NewRef(Py_None);
+        edge = PyLong_FromLong(0);
+    } else {
+        /* the root's low bits name this spout task (bolts send its acks here); + 1: never 0 */
+        uint64_t r = (((next_u64(self->rng) >> 18) + 1) << 16) | self->task_id;
+        root = PyLong_FromUnsignedLongLong(r);
+        edge = PyLong_FromUnsignedLongLong(next_u64(self->rng) | 1);
+    }
+    if (root == NULL || edge == NULL || (port = port_for(self, task)) == NULL) goto error;
+    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if (!PyList_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
+        goto error;
+    }
+    if (PyList_Append(records, PyTuple_GET_ITEM(out, 0)) < 0 || PyList_Append(records, values) < 0
+        || PyList_Append(records, root) < 0 || PyList_Append(records, edge) < 0)
+        goto error;
+    if (tup_id != Py_None) {
+        PyObject *start = PyFloat_FromDouble(monotonic_secs());
+        if (start == NULL) goto error;
+        entry = PyList_New(3);
+        if (entry == NULL) {
+            Py_DECREF(start);
+            goto error;
+        }
+        PyList_SET_ITEM(entry, 0, Py_NewRef(edge));
+        PyList_SET_ITEM(entry, 1, Py_NewRef(tup_id));
+        PyList_SET_ITEM(entry, 2, start);
+        if (PyDict_SetItem(self->pending, root, entry) < 0) goto error;
+    }
+    if (PyList_GET_SIZE(records) >= self->limit) {
+        PyObject *r = PyObject_CallOneArg(self->seal, port);
+        if (r == NULL) goto error;
+        Py_DECREF(r);
+    }
+    Py_XDECREF(entry);
+    Py_DECREF(root);
+    Py_DECREF(edge);
+    Py_DECREF(port);
+    Py_DECREF(records);
+    return task;
+error:
+    Py_DECREF(task);
+    Py_XDECREF(entry);
+    Py_XDECREF(root);
+    Py_XDECREF(edge);
+    Py_XDECREF(port);
+    Py_XDECREF(records);
+    return NULL;
+}
+
+static PyObject *SpoutEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    BoltEmit *self = (BoltEmit *)callable;
+    /* the common case: one receiving task, no direct task, and no other thread (then no lock is needed) */
+    PyObject *out = kwnames == NULL && PyVectorcall_NARGS(nargsf) == 6 && args[4] == Py_None && only_thread()
+        ? hot_out(self, args[0]) : NULL;
+    if (out == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    if (count_emit_call(self) < 0) return NULL;
+    PyObject *task = spout_emit_one(self, out, args[1], args[3]);
+    if (task == NULL) return NULL;
+    int need_task_ids = PyObject_IsTrue(args[5]);
+    if (need_task_ids <= 0) {
+        Py_DECREF(task);
+        if (need_task_ids < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    PyObject *list = PyList_New(1);
+    if (list == NULL) {
+        Py_DECREF(task);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, task);
+    return list;
+}
+
+static int SpoutEmit_init(BoltEmit *self, PyObject *args, PyObject *kwds) {
+    /* SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id) */
+    PyObject *pending;
+    unsigned long long task_id;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (kwds != NULL || n != 8 || !PyDict_Check(PyTuple_GET_ITEM(args, 6))) {
+        PyErr_SetString(PyExc_TypeError, "SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)");
+        return -1;
+    }
+    PyObject *head = PyTuple_GetSlice(args, 0, 6);
+    if (head == NULL) return -1;
+    int rc = BoltEmit_init(self, head, NULL);
+    Py_DECREF(head);
+    if (rc < 0) return -1;
+    pending = PyTuple_GET_ITEM(args, 6);
+    task_id = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 7));
+    if (PyErr_Occurred()) return -1;
+    if (task_id >= (1u << 16)) {
+        PyErr_SetString(PyExc_ValueError, "SpoutEmit: task id must fit the root's 16 low bits");
+        return -1;
+    }
+    Py_INCREF(pending);
+    Py_XSETREF(self->pending, pending);
+    self->task_id = task_id;
+    self->vectorcall = SpoutEmit_vectorcall;
+    return 0;
+}
+
+static PyTypeObject BoltEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.BoltEmit",
+    .tp_basicsize = sizeof(BoltEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "The bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)BoltEmit_init,
+    .tp_dealloc = (destructor)BoltEmit_dealloc,
+    .tp_traverse = (traverseproc)BoltEmit_traverse,
+    .tp_clear = (inquiry)BoltEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
+};
+
+static PyTypeObject SpoutEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.SpoutEmit",
+    .tp_basicsize = sizeof(BoltEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "The spout task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)SpoutEmit_init,
+    .tp_dealloc = (destructor)BoltEmit_dealloc,
+    .tp_traverse = (traverseproc)BoltEmit_traverse,
+    .tp_clear = (inquiry)BoltEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
+};
+
+static PyMethodDef methods[] = {
+    {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
+     "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
+    {"pack_batch", (PyCFunction)(void (*)(void))pack_batch, METH_FASTCALL,
+     "pack_batch(kind, src, records): the msgpack bytes of (kind, src, records), or None when msgpack must pack it."},
+    {"decode_batch", (PyCFunction)(void (*)(void))decode_batch, METH_FASTCALL,
+     "decode_batch(data, tables, inputs, first, tuple_class): (src, Tuples) of a DATA batch, or None."},
+    {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
+     "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "squall.engine._speedups",
+    "The embedded engine's per-tuple hot path in C (pure-Python twin: squall.engine._hotpath).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+#define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
+    INTERN(s_hot, "_hot");
+    INTERN(s_records, "records");
+    INTERN(s_heat, "_heat");
+    INTERN(s_slow, "_bolt_emit_slow");
+    INTERN(s_new_port, "_new_port");
+    INTERN(s_seal, "_seal");
+    INTERN(s_wake, "_wake");
+    INTERN(s_main_thread, "main_thread");
+    INTERN(s_lock, "lock");
+    INTERN(s_acquire, "acquire");
+    INTERN(s_release, "release");
+    INTERN(s_emit_calls, "emit_calls");
+    if ((one = PyLong_FromLong(1)) == NULL) return NULL;
+#undef INTERN
+    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (m == NULL) return NULL;
+    Py_INCREF(&BoltEmitType);
+    if (PyModule_AddObject(m, "BoltEmit", (PyObject *)&BoltEmitType) < 0) {
+        Py_DECREF(&BoltEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&SpoutEmitType);
+    if (PyModule_AddObject(m, "SpoutEmit", (PyObject *)&SpoutEmitType) < 0) {
+        Py_DECREF(&SpoutEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
