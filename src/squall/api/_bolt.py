@@ -22,6 +22,7 @@ def _tuple_id(item: Any) -> Any:
     return item.id if isinstance(item, Tuple) else item
 
 
+
 class Bolt(Component):
     """Base class of bolts. Override ``process``; call ``emit`` from it.
 
@@ -88,16 +89,46 @@ class Bolt(Component):
         if type(values) is not list or len(values) != self._stream_sizes.get(stream):
             values = self._squall_check_emit(stream, values)  # converts or raises the error
         if anchors is None:
-            thread = self._squall_anchor_thread
-            if thread is not None and thread == _get_ident():
-                anchor_ids: Sequence[Any] = self._squall_anchors
-            else:
-                anchor_ids = ()
+            # the anchor thread is None outside process(): never equal to a thread id
+            anchor_ids = self._squall_anchors if self._squall_anchor_thread == _get_ident() else ()
         else:
             anchor_ids = [_tuple_id(a) for a in anchors]
         if direct_task is not None:
             self._squall_check_direct(stream, direct_task)
         return self._host.emit(stream, values, anchor_ids, None, direct_task, need_task_ids)
+
+    def emit_many(
+        self,
+        tuples: Sequence[Any],
+        stream: Optional[str] = None,
+        anchors: Optional[Iterable[Any]] = None,
+        direct_task: Optional[int] = None,
+        need_task_ids: bool = False,
+    ) -> Optional[list[Optional[list[int]]]]:
+        """Emit several tuples on one stream with the same anchors: ``emit`` for each, in order.
+
+        streamparse's ``emit_many`` signature. The stream, anchors and direct task are
+        resolved once per call, so it costs less per tuple than a loop of ``emit``.
+        A bad tuple raises as ``emit`` would, after the tuples before it were emitted.
+        Returns one list of receiving task ids per tuple when ``need_task_ids`` is True.
+
+        Example::
+
+            def process(self, tup):
+                self.emit_many([[word] for word in tup.values.line.split()])
+        """
+        self._squall_check_many(tuples)
+        if type(self).emit is not Bolt.emit:  # a subclass's emit sees every tuple
+            results = [self.emit(values, stream, anchors, direct_task, need_task_ids) for values in tuples]
+            return results if need_task_ids else None
+        stream = stream or DEFAULT_STREAM
+        if anchors is None:
+            anchor_ids = self._squall_anchors if self._squall_anchor_thread == _get_ident() else ()
+        else:
+            anchor_ids = [_tuple_id(a) for a in anchors]
+        if direct_task is not None:
+            self._squall_check_direct(stream, direct_task)
+        return self._squall_emit_each(tuples, stream, anchor_ids, None, direct_task, need_task_ids)
 
     def ack(self, tup: Any) -> None:
         """Ack an input tuple (a ``Tuple`` or its id), once; inside ``process()`` this replaces auto_ack."""

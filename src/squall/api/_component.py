@@ -139,6 +139,43 @@ class Component:
             )
         return values
 
+    def _squall_check_many(self, tuples: object, tup_ids: object = None) -> None:
+        """Refuse what ``emit_many`` cannot take: not a list of tuples, or not one id per tuple."""
+        if not isinstance(tuples, (list, tuple)):
+            raise TypeError(
+                f"{self.component_name}: emit_many() takes a list of value lists, got {type(tuples).__name__}; "
+                "e.g. emit_many([[1], [2]])"
+            )
+        if tup_ids is not None and (not isinstance(tup_ids, (list, tuple, range)) or len(tup_ids) != len(tuples)):
+            got = f"{len(tup_ids)} tup_ids" if isinstance(tup_ids, (list, tuple, range)) else type(tup_ids).__name__
+            raise TopologyError(
+                f"{self.component_name}: emit_many() of {len(tuples)} tuple(s) got {got}; "
+                "give a list of one id per tuple, or None"
+            )
+
+    def _squall_emit_each(self, tuples: Any, stream: str, anchor_ids: Any, tup_ids: Any,
+                          direct_task: Optional[int], need_task_ids: bool) -> Optional[list[Any]]:
+        """Send each of ``tuples`` to the host, checked as ``emit`` checks one (the loop of ``emit_many``).
+
+        The stream, anchors and direct task were checked once by the caller.
+        """
+        host_emit = self._host.emit
+        size = self._stream_sizes.get(stream)
+        check = self._squall_check_emit
+        if tup_ids is None and not need_task_ids:  # the common case: the tightest loop
+            for values in tuples:
+                if type(values) is not list or len(values) != size:
+                    values = check(stream, values)  # converts or raises the error
+                host_emit(stream, values, anchor_ids, None, direct_task, False)
+            return None
+        results = []
+        for index, values in enumerate(tuples):
+            if type(values) is not list or len(values) != size:
+                values = check(stream, values)
+            tup_id = None if tup_ids is None else tup_ids[index]
+            results.append(host_emit(stream, values, anchor_ids, tup_id, direct_task, need_task_ids))
+        return results if need_task_ids else None
+
     def _squall_check_direct(self, stream: str, direct_task: int) -> None:
         """Refuse a direct emit to a task that does not read ``stream`` with Grouping.DIRECT.
 

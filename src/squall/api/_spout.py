@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, Sequence
 
 from squall.api._component import Component
 from squall.topology import DEFAULT_STREAM, SPOUT
@@ -71,6 +71,39 @@ class Spout(Component):
         if direct_task is not None:
             self._squall_check_direct(stream, direct_task)
         return self._host.emit(stream, values, (), tup_id, direct_task, need_task_ids)
+
+    def emit_many(
+        self,
+        tuples: Sequence[Any],
+        stream: Optional[str] = None,
+        tup_ids: Optional[Sequence[Any]] = None,
+        direct_task: Optional[int] = None,
+        need_task_ids: bool = False,
+    ) -> Optional[list[Optional[list[int]]]]:
+        """Emit several tuples on one stream, the i-th with ``tup_ids[i]``: ``emit`` for each, in order.
+
+        streamparse's ``emit_many`` signature; ``tup_ids`` None emits untracked tuples.
+        The stream and direct task are checked once per call, so it costs less per
+        tuple than a loop of ``emit``. A bad tuple raises as ``emit`` would, after the
+        tuples before it were emitted. Returns one list of receiving task ids per
+        tuple when ``need_task_ids`` is True.
+
+        Example::
+
+            def next_tuple(self):
+                batch = self.source.read(100)
+                self.emit_many([[line] for line in batch], tup_ids=[self.offset + i for i in range(len(batch))])
+        """
+        self._squall_check_many(tuples, tup_ids)
+        if type(self).emit is not Spout.emit:  # a subclass's emit (ReliableSpout's) sees every tuple
+            ids: Sequence[Any] = tup_ids if tup_ids is not None else [None] * len(tuples)
+            results = [self.emit(values, tup_id, stream, direct_task, need_task_ids)
+                       for values, tup_id in zip(tuples, ids)]
+            return results if need_task_ids else None
+        stream = stream or DEFAULT_STREAM
+        if direct_task is not None:
+            self._squall_check_direct(stream, direct_task)
+        return self._squall_emit_each(tuples, stream, (), tup_ids, direct_task, need_task_ids)
 
 
 class ReliableSpout(Spout):
