@@ -172,6 +172,13 @@ def check_explicit(out: Path) -> None:
     assert len(inits) == len({r["task"] for r in inits}) == 2, f"a task crashed and restarted: {inits}"
 
 
+def check_emit_many(out: Path) -> None:
+    seen = {(r["values"][1], r["values"][2]) for r in records(out, "seen", "sink")}
+    assert seen == {(n, copy) for n in range(COUNT) for copy in (0, 1)}, "emit_many lost tuples"
+    failed_once = {int(p.name.rsplit("-", 1)[1]) for p in out.glob("failed-once-*")}
+    assert failed_once == {n for n in range(COUNT) if n % 3 == 0}
+
+
 def _all_seen(component: str) -> Callable[[Path], bool]:
     return lambda out: all_acked(out) and len(records(out, "seen", component)) >= COUNT
 
@@ -186,5 +193,8 @@ CASES = [
          lambda out: all_acked(out) and len(records(out, "seen")) >= 3 * COUNT),
     Case("partial_key", topo.PartialKey, check_partial_key, _all_seen("sink")),
     Case("explicit_ack_fail", topo.Explicit, check_explicit, _all_seen("settle")),
+    Case("emit_many", topo.EmitMany, check_emit_many,
+         lambda out: all_acked(out) and len(records(out, "seen", "sink")) >= 2 * COUNT,
+         options={"topology.message.timeout.secs": 5}),
     Case("bad_direct_emit", topo.BadDirect, check_bad_direct, _all_seen("sink"), storm_serializers=("msgpack",)),
 ]

@@ -317,6 +317,48 @@ class Explicit(Topology):
     settle = ExplicitSettle.spec(inputs={words: Grouping.SHUFFLE}, par=2)
 
 
+class BatchedWords(NumberedWords):
+    """Emit the numbered words in batches of up to 7 with ``emit_many`` (ids 0..N-1)."""
+
+    def next_tuple(self):
+        ns = list(range(self.next_n, min(self.next_n + 7, self.total)))
+        if ns:
+            self.emit_many([[WORDS[n % len(WORDS)], n] for n in ns], tup_ids=ns)
+            self.next_n = ns[-1] + 1
+
+
+class Copies(Bolt):
+    """Emit two copies of each input with ``emit_many``, auto-anchored to it."""
+
+    outputs = ["word", "n", "copy"]
+
+    def process(self, tup):
+        word, n = tup.values
+        self.emit_many([[word, n, 0], [word, n, 1]])
+
+
+class FlakyCopies(Bolt):
+    """Fail the first delivery of copy 1 of every n divisible by 3: the anchored tree replays."""
+
+    exit_on_exception = False
+
+    def process(self, tup):
+        word, n, copy = tup.values
+        marker = os.path.join(self.conf[OUT_KEY], f"failed-once-{n}")
+        if copy == 1 and n % 3 == 0 and not os.path.exists(marker):
+            open(marker, "w").close()
+            raise ValueError(f"planned failure of {n}")
+        record(self, "seen", stream=tup.stream, source=tup.component, values=[word, n, copy])
+
+
+class EmitMany(Topology):
+    """emit_many on a spout (with ids) and a bolt (auto-anchored): replays prove the anchoring."""
+
+    words = BatchedWords.spec()
+    copies = Copies.spec(inputs={words: Grouping.SHUFFLE}, par=2)
+    sink = FlakyCopies.spec(inputs={copies: Grouping.fields("word")}, par=2)
+
+
 #: Values msgpack carries beyond JSON (bytes, integers past 64 bits) and the usual ones.
 RICH_VALUES = [b"\x00\xff", 2**70, -(2**70), 2**64 - 1, None, {"k": [1, {"n": None}]}, 1.5, "h\u00e9"]
 
