@@ -21,6 +21,15 @@ class EchoBolt(Bolt):
         self.emit([tup.values[0]])
 
 
+class SplitManyBolt(Bolt):
+    """Emit each word of the input with one emit_many call."""
+
+    outputs = ["word"]
+
+    def process(self, tup):
+        self.emit_many([[word] for word in tup.values[0].split()])
+
+
 class TaskIdsBolt(Bolt):
     """Emit with need_task_ids and emit the returned ids on stream 'ids'."""
 

@@ -36,6 +36,17 @@ def test_tuple_is_emitted_anchored_then_acked(spawn, tmp_path):
     assert child.recv() == {"command": "ack", "id": "-6955786537413359385"}
 
 
+def test_emit_many_sends_one_anchored_emit_per_tuple(spawn, tmp_path):
+    child = spawn("SplitManyBolt")
+    child.handshake(tmp_path)
+    child.send(tup("-7", "snow fell"))
+    assert [child.recv(), child.recv(), child.recv()] == [
+        {"command": "emit", "tuple": ["snow"], "anchors": ["-7"], "need_task_ids": False},
+        {"command": "emit", "tuple": ["fell"], "anchors": ["-7"], "need_task_ids": False},
+        {"command": "ack", "id": "-7"},
+    ]
+
+
 def test_heartbeat_gets_sync_and_never_reaches_user_code(spawn, tmp_path):
     child = spawn("EchoBolt")
     child.handshake(tmp_path)
