@@ -4,6 +4,7 @@ Usage::
 
     python bench/engine_stages.py                 # 400,000 words
     python bench/engine_stages.py --words 100000 --profile split
+    python bench/engine_stages.py --emit-many      # the split bolt uses Bolt.emit_many
 
 Builds the real task hosts of ``wordcount_bench.WordCount`` (same plans, sockets and
 code as ``run_local``) in this process and drives them in rounds: the spout emits a
@@ -34,8 +35,8 @@ from squall.engine._supervisor import Supervisor  # noqa: E402
 from squall.engine._task import TaskHost  # noqa: E402
 
 
-def build(tmp: Path, pending: int) -> dict[int, TaskHost]:
-    model = wordcount_bench.WordCount.model.with_config({"bench.out": str(tmp), "topology.max.spout.pending": pending})
+def build(tmp: Path, pending: int, topology: type = wordcount_bench.WordCount) -> dict[int, TaskHost]:
+    model = topology.model.with_config({"bench.out": str(tmp), "topology.max.spout.pending": pending})
     sup = Supervisor(model, tmp, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
@@ -54,11 +55,13 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=400_000)
     parser.add_argument("--burst", type=int, default=256, help="lines per round (the real spout's burst depends on acks)")
     parser.add_argument("--profile", help="cProfile this component and print the top functions")
+    parser.add_argument("--emit-many", action="store_true", help="the split bolt emits each line with one emit_many")
     args = parser.parse_args()
     wordcount_bench.LINES.extend(make_lines(args.words))
     lines = len(wordcount_bench.LINES)
     with tempfile.TemporaryDirectory() as tmp:
-        hosts = build(Path(tmp), args.burst)
+        hosts = build(Path(tmp), args.burst,
+                      wordcount_bench.WordCountMany if args.emit_many else wordcount_bench.WordCount)
         by_comp = defaultdict(list)
         for host in hosts.values():
             by_comp[host.plan.component].append(host)

@@ -95,6 +95,15 @@ class SplitBolt(Bolt):
             emit([word])
 
 
+class SplitManyBolt(Bolt):
+    """SplitBolt with the batch API: one ``emit_many`` per line."""
+
+    outputs = ["word"]
+
+    def process(self, tup):
+        self.emit_many([[word] for word in tup.values[0].split()])
+
+
 class CountBolt(Bolt):
     outputs = ["word", "count"]
 
@@ -123,6 +132,16 @@ class WordCount(Topology):
     config = {"topology.message.timeout.secs": 60}
     lines = LineSpout.spec()
     split = SplitBolt.spec(inputs={lines: Grouping.SHUFFLE}, par=2)
+    count = CountBolt.spec(inputs={split: Grouping.fields("word")}, par=2,
+                           config={"topology.tick.tuple.freq.secs": 0.5})
+
+
+class WordCountMany(Topology):
+    """WordCount whose split bolt emits each line's words with one ``emit_many``."""
+
+    config = WordCount.config
+    lines = LineSpout.spec()
+    split = SplitManyBolt.spec(inputs={lines: Grouping.SHUFFLE}, par=2)
     count = CountBolt.spec(inputs={split: Grouping.fields("word")}, par=2,
                            config={"topology.tick.tuple.freq.secs": 0.5})
 
@@ -210,7 +229,7 @@ def count_shares(lines: list[str], tasks: int = 2) -> list[int]:
 
 
 def run_squall(expected: Counter, pending: int, acking: bool, pure: bool, batch: Optional[int],
-               shares: list[int], log_dir: Optional[Path]) -> Figures:
+               shares: list[int], log_dir: Optional[Path], topology: Any = WordCount) -> Figures:
     words = len(LINES) * 10
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -224,7 +243,7 @@ def run_squall(expected: Counter, pending: int, acking: bool, pure: bool, batch:
         try:
             cpu = cpu_seconds()
             with PeakRss() as rss:
-                result = run_local(WordCount, until_idle=True, idle_secs=1.5, log_dir=log_dir or out / "logs",
+                result = run_local(topology, until_idle=True, idle_secs=1.5, log_dir=log_dir or out / "logs",
                                    options=options)
             cpu = cpu_seconds() - cpu
         finally:
@@ -316,8 +335,8 @@ def main() -> None:
     loop_secs, expected = plain_loop(LINES)
     shares = count_shares(LINES)
 
-    def squall(acking: bool, pure: bool) -> Callable[[], Figures]:
-        return lambda: run_squall(expected, args.pending, acking, pure, args.batch, shares, args.log_dir)
+    def squall(acking: bool, pure: bool, topology: Any = WordCount) -> Callable[[], Figures]:
+        return lambda: run_squall(expected, args.pending, acking, pure, args.batch, shares, args.log_dir, topology)
 
     def loop() -> Figures:
         cpu = time.process_time()
@@ -327,6 +346,8 @@ def main() -> None:
     variants = [Variant("plain loop (1 process)", loop)]
     if compiled_available():
         variants.append(Variant("squall compiled, acking", squall(True, False)))
+    if compiled_available():
+        variants.append(Variant("squall compiled, acking, emit_many", squall(True, False, WordCountMany)))
     variants.append(Variant("squall pure Python, acking", squall(True, True)))
     if compiled_available():
         variants.append(Variant("squall compiled, no acking", squall(False, False)))

@@ -92,3 +92,34 @@ def test_reliable_spout_emit_many_remembers_each_for_replay():
     spout.fail("b")
     spout._squall_next_tuple()
     assert [(e.values, e.tup_id) for e in host.emissions] == [((1,), "a"), ((2,), "b"), ((2,), "b")]
+
+
+class LoopingHost(RecordingHost):
+    """A host with emit_many (as the engine has): emits while each tuple is a list of ``size`` values."""
+
+    def __init__(self):
+        super().__init__(component="c", output_fields={"default": ("x",)})
+        self.calls = []
+
+    def emit_many(self, stream, tuples, size, anchors, direct_task):
+        self.calls.append(len(tuples))
+        count = 0
+        for values in tuples:
+            if type(values) is not list or len(values) != size:
+                break
+            self.emit(stream, values, anchors, None, direct_task, False)
+            count += 1
+        return count
+
+
+def test_a_host_loop_gets_the_batch_and_python_checks_what_stops_it():
+    host = LoopingHost()
+    bolt, _ = prepared(Bolt, outputs={"default": ["x"]}, host=host)
+    bolt.emit_many([[1], (2,), [3], [4]])  # the tuple (2,) is converted, as emit converts it
+    assert [e.values for e in host.emissions] == [(1,), (2,), (3,), (4,)]
+    assert host.calls == [4, 2]
+    with pytest.raises(TopologyError, match=r"emit of 2 value\(s\) on stream 'default'"):
+        bolt.emit_many([[5], [6, 7], [8]])
+    assert [e.values for e in host.emissions][-1] == (5,)
+    bolt.emit_many([[9]], need_task_ids=True)  # task ids asked: one emit per tuple
+    assert host.calls == [4, 2, 3]

@@ -184,6 +184,16 @@ def test_a_word_count_completes_every_tree_on_each_implementation(which: str, op
     assert counts == Counter({"a": 300, "b": 300, "c": 300, **{str(i): len(range(i, 300, 7)) for i in range(7)}})
 
 
+def test_bolt_emit_many_emits_until_a_tuple_to_check(impl: Any, tmp_path: Any) -> None:
+    h = hosts(tmp_path)
+    rec = h["rec"]
+    assert rec.emit_many("default", [["a"], ["b"], ("c",), ["d"]], 1, (), None) == 2  # a tuple: Python converts it
+    assert rec.emit_many("default", (["d"], ["e", "f"]), 1, (), None) == 1  # a wrong size: Python raises
+    assert rec.emit_many("default", [], 1, (), None) == 0
+    records = rec.collector.ports[h["sink"].task_id].records
+    assert records == [0, ["a"], None, 0, 0, ["b"], None, 0, 0, ["d"], None, 0]
+
+
 def test_an_emit_from_a_user_thread_takes_the_lock_and_wakes_the_task(impl: Any, tmp_path: Any) -> None:
     import threading
 
@@ -379,6 +389,8 @@ def test_the_compiled_functions_name_what_is_wrong_with_their_arguments() -> Non
     with pytest.raises(TypeError, match="OutPort.records must be a list"):
         emit("default", ["w"], anchors, None, None, False)
     assert not collector.lock.locked()  # released on the error
+    with pytest.raises(TypeError, match=r"many\(stream, tuples: list \| tuple, size, anchors, direct_task\)"):
+        emit.many("default", "not a list", 1, (), None)
     spout_emit = _speedups.SpoutEmit(collector, {"default": (0, lambda values: 0, -1, {})}, [_TuplePort()], 4,
                                      bytes(32), None, {}, 1)
     with pytest.raises(TypeError, match="OutPort.records must be a list"):

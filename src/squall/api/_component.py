@@ -109,6 +109,8 @@ class Component:
         self.component_name = context.component_id
         self._stream_sizes = {s: len(f) for s, f in context.output_fields.items()}
         self._squall_direct: dict[str, Optional[frozenset[int]]] = {}
+        # optional: the host's loop of emit_many (see ComponentHost)
+        self._squall_host_emit_many: Any = getattr(host, "emit_many", None)
         # one logger per instance, named as on every host but not registered with
         # logging: two instances of one task (two harnesses, two runs) never share it
         logger = logging.Logger(f"squall.task.{context.component_id}.{context.task_id}", logging.DEBUG)
@@ -163,6 +165,15 @@ class Component:
         size = self._stream_sizes.get(stream)
         check = self._squall_check_emit
         if tup_ids is None and not need_task_ids:  # the common case: the tightest loop
+            many = self._squall_host_emit_many
+            if many is not None:  # the host loops (the engine: in C); it stops at a tuple to check
+                done, total = 0, len(tuples)
+                while done < total:
+                    done += many(stream, tuples[done:] if done else tuples, size, anchor_ids, direct_task)
+                    if done < total:  # a tuple to convert (or whose error to raise), then the rest
+                        host_emit(stream, check(stream, tuples[done]), anchor_ids, None, direct_task, False)
+                        done += 1
+                return None
             for values in tuples:
                 if type(values) is not list or len(values) != size:
                     values = check(stream, values)  # converts or raises the error

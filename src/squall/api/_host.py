@@ -26,6 +26,12 @@ class ComponentHost(Protocol):
     Hosts must accept calls from any thread: user code may emit from threads it
     starts. Tuple ids are opaque to components: whatever the host put in
     ``Tuple.id`` comes back unchanged in ``anchors``, ``ack`` and ``fail``.
+
+    Optional methods, looked up once when the component is prepared (a host
+    without them gets one call per tuple): ``ack_many(ids)`` (a batch's auto-acks)
+    and ``emit_many(stream, tuples, size, anchors, direct_task) -> int``, which
+    emits ``tuples`` in order (no ids, no task ids asked, the same anchors) while
+    each is an exact ``list`` of ``size`` values, and returns how many it emitted.
     """
 
     def emit(

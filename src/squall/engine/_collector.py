@@ -113,6 +113,8 @@ class Collector:
         self._fast = _hotpath.implementation()  # compiled hot path, or its pure-Python twin
         self._xor_acks = self._fast.xor_acks
         self.emit = self._compile_spout_emit() if self.tracker is not None else self._compile_bolt_emit()
+        # bolts: emit_many's loop (BoltEmit.many); spouts emit each tuple with its own id
+        self.emit_many: Optional[Callable[..., int]] = None if self.tracker is not None else self.emit.many  # type: ignore[attr-defined]
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 

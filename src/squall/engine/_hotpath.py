@@ -4,7 +4,8 @@ Six functions carry almost all of the engine's own per-tuple work (profiles of t
 word count: the rest is user code, object allocation and the api's emit and dispatch loop):
 
 * ``BoltEmit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
-  anchor's input entry, append the record to the destination's output buffer);
+  anchor's input entry, append the record to the destination's output buffer),
+  and its ``many``: the loop of ``emit_many``;
 * ``SpoutEmit``: a spout task's ``emit`` (mint the root and the edge, start the tree);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
@@ -59,6 +60,10 @@ def compiled_available() -> bool:
 def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)
              port_list: list[Any], limit: int, seed: bytes, fallback: Any) -> Callable[..., Optional[list[int]]]:
     """Return the bolt ``emit`` closure of ``collector`` (the C twin is a callable object).
+
+    Its ``many(stream, tuples, size, anchors, direct_task)`` emits ``tuples`` in order
+    (no ids, no task ids asked, the same anchors) while each is an exact list of
+    ``size`` values, and returns how many it emitted (the C twin: under one lock).
 
     The common case is an emit auto-anchored to the input being processed (the api
     passes the same anchors tuple for every emit of one ``process`` call) on a stream
@@ -117,6 +122,18 @@ def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, 
             wake()
         return targets if need_task_ids else None
 
+    def many(stream: str, tuples: Sequence[Any], size: Optional[int], anchors: Sequence[Any],
+             direct_task: Optional[int]) -> int:
+        """Emit each of ``tuples`` while it is a list of ``size`` values; return how many were emitted."""
+        count = 0
+        for values in tuples:
+            if type(values) is not list or len(values) != size:
+                break
+            emit(stream, values, anchors, None, direct_task, False)
+            count += 1
+        return count
+
+    emit.many = many  # type: ignore[attr-defined]  # as the C twin's method
     return emit
 
 

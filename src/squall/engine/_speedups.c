@@ -6,6 +6,7 @@
  *
  *   BoltEmit(collector, hot_outs, port_list, limit, seed, fallback)
  *       the bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
+ *       and its .many(stream, tuples, size, anchors, direct_task) -> how many were emitted
  *   SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)
  *       the spout task's emit, same arguments
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
@@ -832,6 +833,59 @@ fail:
     return NULL;
 }
 
+/* many(stream, tuples, size, anchors, direct_task): emit tuples[0], tuples[1], ... untracked by
+ * id, not asking task ids, with the same anchors object, under one lock acquisition, while
+ * each is an exact list of size values; return how many were emitted (the caller checks the
+ * one that stopped it, as emit would). */
+static PyObject *BoltEmit_many(BoltEmit *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !(PyList_CheckExact(args[1]) || PyTuple_CheckExact(args[1]))) {
+        PyErr_SetString(PyExc_TypeError, "many(stream, tuples: list | tuple, size, anchors, direct_task)");
+        return NULL;
+    }
+    Py_ssize_t size = args[2] == Py_None ? -1 : PyLong_AsSsize_t(args[2]);
+    if (size == -1 && PyErr_Occurred()) return NULL;
+    PyObject *tuples = args[1];
+    PyObject *emit_args[6] = {args[0], NULL, args[3], Py_None, args[4], Py_False};
+    int locking = !only_thread();
+    PyObject *r, *error = NULL; /* error: a placeholder meaning "an exception is set" */
+    if (locking) {
+        if ((r = PyObject_CallNoArgs(self->acquire)) == NULL) return NULL;
+        Py_DECREF(r);
+    }
+    Py_ssize_t i = 0;
+    /* the size is re-read each time: user code (a chooser) could change a list, never this C loop */
+    for (; i < (PyList_CheckExact(tuples) ? PyList_GET_SIZE(tuples) : PyTuple_GET_SIZE(tuples)); i++) {
+        PyObject *values = PyList_CheckExact(tuples) ? PyList_GET_ITEM(tuples, i) : PyTuple_GET_ITEM(tuples, i);
+        if (!PyList_CheckExact(values) || PyList_GET_SIZE(values) != size) break;
+        Py_INCREF(values);
+        emit_args[1] = values;
+        PyObject *targets = NULL;
+        PyObject *task = emit_locked(self, emit_args, &targets);
+        Py_DECREF(values);
+        Py_XDECREF(targets);
+        if (task == NULL) {
+            error = Py_None;
+            break;
+        }
+        Py_DECREF(task);
+    }
+    PyObject *count = error == NULL ? PyLong_FromSsize_t(i) : NULL;
+    if (locking && call_quietly(self->release, &count) == NULL) return NULL;
+    if (count != NULL && i > 0 && PyThread_get_thread_ident() != self->main_thread) {
+        r = PyObject_CallNoArgs(self->wake); /* a user thread's emits: the main loop may be asleep */
+        if (r == NULL) Py_CLEAR(count);
+        else Py_DECREF(r);
+    }
+    return count;
+}
+
+static PyMethodDef BoltEmit_methods[] = {
+    {"many", (PyCFunction)(void (*)(void))BoltEmit_many, METH_FASTCALL,
+     "many(stream, tuples, size, anchors, direct_task): emit while each tuple is a list of size values; "
+     "return how many were emitted."},
+    {NULL, NULL, 0, NULL},
+};
+
 static int BoltEmit_init(BoltEmit *self, PyObject *args, PyObject *kwds) {
     PyObject *collector, *hot_outs, *port_list, *fallback, *lock, *main_thread;
     Py_ssize_t limit;
@@ -1057,6 +1111,7 @@ static PyTypeObject BoltEmitType = {
     .tp_doc = "The bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)BoltEmit_init,
+    .tp_methods = BoltEmit_methods,
     .tp_dealloc = (destructor)BoltEmit_dealloc,
     .tp_traverse = (traverseproc)BoltEmit_traverse,
     .tp_clear = (inquiry)BoltEmit_clear,

@@ -75,6 +75,7 @@ class TaskHost:
     emit: EmitFn
     ack: Callable[[Any], None]
     ack_many: Callable[[Sequence[Any]], None]
+    emit_many: Callable[[str, Sequence[Any], Optional[int], Sequence[Any], Optional[int]], int]
     fail: Callable[[Any], None]
 
     def __init__(self, plan: TaskPlan, wiring: Wiring) -> None:
@@ -96,6 +97,8 @@ class TaskHost:
         self.emit = collector.emit
         self.ack = collector.ack
         self.ack_many = collector.ack_many
+        if collector.emit_many is not None:  # bolts: the loop of Bolt.emit_many in one call
+            self.emit_many = collector.emit_many
         self.fail = collector.fail
         self.is_spout = plan.kind == SPOUT
         self.max_pending = settings.max_spout_pending
