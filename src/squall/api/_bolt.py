@@ -85,9 +85,15 @@ class Bolt(Component):
         input when ``auto_anchor`` is set. Returns the receiving task ids when
         ``need_task_ids`` is True.
         """
-        stream = stream or DEFAULT_STREAM
-        if type(values) is not list or len(values) != self._stream_sizes.get(stream):
-            values = self._squall_check_emit(stream, values)  # converts or raises the error
+        if stream is None:  # the common case: the default stream, its size kept apart (no dict lookup)
+            stream = DEFAULT_STREAM
+            if type(values) is not list or len(values) != self._squall_default_size:
+                values = self._squall_check_emit(stream, values)  # converts or raises the error
+        elif type(values) is not list or len(values) != self._stream_sizes.get(stream or DEFAULT_STREAM):
+            stream = stream or DEFAULT_STREAM
+            values = self._squall_check_emit(stream, values)
+        else:
+            stream = stream or DEFAULT_STREAM
         if anchors is None:
             # the anchor thread is None outside process(): never equal to a thread id
             anchor_ids = self._squall_anchors if self._squall_anchor_thread == _get_ident() else ()

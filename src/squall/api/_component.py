@@ -10,7 +10,7 @@ from squall.api._dispatch import report_exception
 from squall.api._host import LEVELS, ComponentHost
 from squall.api._tuple import Tuple
 from squall.errors import TopologyError
-from squall.topology import ComponentSpec, streams_from_outputs
+from squall.topology import DEFAULT_STREAM, ComponentSpec, streams_from_outputs
 from squall.topology._grouping import direct_emit_error
 
 _PY_TO_STORM_LEVEL = ((logging.ERROR, 4), (logging.WARNING, 3), (logging.INFO, 2), (logging.DEBUG, 1))
@@ -68,6 +68,7 @@ class Component:
     logger: logging.Logger
     _host: ComponentHost
     _stream_sizes: dict[str, int]
+    _squall_default_size: Optional[int] = None
 
     @classmethod
     def spec(
@@ -108,6 +109,7 @@ class Component:
         self.task_id = context.task_id
         self.component_name = context.component_id
         self._stream_sizes = {s: len(f) for s, f in context.output_fields.items()}
+        self._squall_default_size = self._stream_sizes.get(DEFAULT_STREAM)  # read by every emit()
         self._squall_direct: dict[str, Optional[frozenset[int]]] = {}
         # optional: the host's loop of emit_many (see ComponentHost)
         self._squall_host_emit_many: Any = getattr(host, "emit_many", None)
