@@ -260,6 +260,8 @@ class Bolt(Component):
         ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
         held = None if self.auto_ack else self._squall_open  # inputs left to the user
         done: list[Any] = []
+        settle = done.append if ack_many is not None else ack
+        tick_stream = TICK_STREAM
         settled = _SETTLED
         thread = _get_ident() if auto_anchor else None
         tup: Any = None
@@ -267,35 +269,33 @@ class Bolt(Component):
         try:
             for tup in tuples:
                 try:
-                    if tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
+                    if tup.stream == tick_stream and tup.component == TICK_COMPONENT:
                         self._squall_anchor_thread = None
                         try:
                             self._squall_on_tuple(tup)
                         finally:
                             self._squall_anchor_thread = thread
                         continue
+                    tup_id = tup.id
                     if thread is not None:
-                        self._squall_anchors = (tup.id,)
+                        self._squall_anchors = (tup_id,)
                     if held is not None:
-                        held.add(tup.id)  # before process: its acks may come from any thread
+                        held.add(tup_id)  # before process: its acks may come from any thread
                     else:
-                        self._squall_current = tup.id
+                        self._squall_current = tup_id
                     try:
                         process(tup)
                     except BaseException:
                         if held is not None:
-                            self._squall_end_held(tup.id, fail if auto_fail else None)
+                            self._squall_end_held(tup_id, fail if auto_fail else None)
                         else:
-                            self._squall_after(tup.id, fail if auto_fail else None)
+                            self._squall_after(tup_id, fail if auto_fail else None)
                         raise
                     if held is not None or self._squall_current is settled:
                         continue  # left to the user, or acked or failed explicitly
                     # _squall_current is reset once, when the batch ends: between two
                     # tuples only this loop runs on this thread
-                    if ack_many is not None:
-                        done.append(tup.id)
-                    else:
-                        ack(tup.id)
+                    settle(tup_id)  # done.append (acked in one call when the batch ends) or host.ack
                 except Exception as exc:
                     on_error(exc, tup)
         except BaseException:
