@@ -125,7 +125,8 @@ class Bolt(Component):
         """
         self._squall_check_many(tuples)
         if type(self).emit is not Bolt.emit:  # a subclass's emit sees every tuple
-            results = [self.emit(values, stream, anchors, direct_task, need_task_ids) for values in tuples]
+            results = [self.emit(values, stream=stream, anchors=anchors, direct_task=direct_task,
+                                 need_task_ids=need_task_ids) for values in tuples]
             return results if need_task_ids else None
         stream = stream or DEFAULT_STREAM
         if anchors is None:

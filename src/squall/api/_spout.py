@@ -97,8 +97,8 @@ class Spout(Component):
         self._squall_check_many(tuples, tup_ids)
         if type(self).emit is not Spout.emit:  # a subclass's emit (ReliableSpout's) sees every tuple
             ids: Sequence[Any] = tup_ids if tup_ids is not None else [None] * len(tuples)
-            results = [self.emit(values, tup_id, stream, direct_task, need_task_ids)
-                       for values, tup_id in zip(tuples, ids)]
+            results = [self.emit(values, tup_id=tup_id, stream=stream, direct_task=direct_task,
+                                 need_task_ids=need_task_ids) for values, tup_id in zip(tuples, ids)]
             return results if need_task_ids else None
         stream = stream or DEFAULT_STREAM
         if direct_task is not None:
