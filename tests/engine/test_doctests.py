@@ -4,11 +4,12 @@ import doctest
 
 import pytest
 
+import squall.engine._acking
 import squall.engine._carry
 import squall.engine._hotpath
 import squall.engine._metrics
 
-MODULES = [squall.engine._carry, squall.engine._hotpath, squall.engine._metrics]
+MODULES = [squall.engine._acking, squall.engine._carry, squall.engine._hotpath, squall.engine._metrics]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -87,7 +87,7 @@ def entry_roots(entry: Sequence[Any]) -> list[int]:
 def unknown_input_error(task: str, what: str, tup_id: Any) -> EngineError:
     """Return the error of an ack or fail of an id that is not a pending input of ``task``.
 
-    >>> str(unknown_input_error("count[3]", "ack", 7))[:44]
+    >>> str(unknown_input_error("count[3]", "ack", 7))[:43]
     'count[3]: ack() of unknown tuple id 7 (alre'
     """
     return EngineError(
@@ -171,6 +171,24 @@ class LatencyStats:
         self.total += ms
         index = int(math.log2(ms) * _BUCKETS_PER_OCTAVE) if ms > 0.001 else _MIN_LOG
         self.buckets[index] = self.buckets.get(index, 0) + 1
+
+    def add_since(self, now: float, starts: list[float]) -> None:
+        """Record the latencies ``now - start`` (seconds, from ``time.monotonic``) in one call.
+
+        >>> stats = LatencyStats()
+        >>> stats.add_since(1.0, [0.998, 0.996])
+        >>> stats.count, round(stats.total, 6)
+        (2, 6.0)
+        """
+        buckets, get, log2 = self.buckets, self.buckets.get, math.log2
+        total = 0.0
+        for start in starts:
+            ms = (now - start) * 1000.0
+            total += ms
+            index = int(log2(ms) * _BUCKETS_PER_OCTAVE) if ms > 0.001 else _MIN_LOG
+            buckets[index] = get(index, 0) + 1
+        self.count += len(starts)
+        self.total += total
 
     def merge(self, count: int, total: float, buckets: dict[int, int]) -> None:
         """Add another histogram's data."""

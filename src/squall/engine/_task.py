@@ -312,10 +312,9 @@ class TaskHost:
         tracker = self.collector.tracker
         if tracker is None:
             return
-        now = time.monotonic()
         pending = tracker.pending
-        latency = tracker.latency
         spout = self.instance
+        completed = []  # the entries of the trees this message completes
         for root, value in zip(acks[0::2], acks[1::2]):
             entry = pending.get(root)
             if entry is None:
@@ -325,12 +324,15 @@ class TaskHost:
                 entry[0] = value
                 continue
             del pending[root]
-            latency.add((now - entry[2]) * 1000.0)
-            self.collector.acked += 1
-            try:
-                spout.ack(entry[1])
-            except Exception as exc:
-                self._user_error(exc, "in ack()")
+            completed.append(entry)
+        if completed:
+            tracker.latency.add_since(time.monotonic(), [entry[2] for entry in completed])
+            for entry in completed:
+                self.collector.acked += 1
+                try:
+                    spout.ack(entry[1])
+                except Exception as exc:
+                    self._user_error(exc, "in ack()")
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
