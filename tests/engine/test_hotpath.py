@@ -194,6 +194,31 @@ def test_bolt_emit_many_emits_until_a_tuple_to_check(impl: Any, tmp_path: Any) -
     assert records == [0, ["a"], None, 0, 0, ["b"], None, 0, 0, ["d"], None, 0]
 
 
+def test_a_bolts_emit_runs_its_common_call_compiled_and_the_rest_in_python(impl: Any, tmp_path: Any) -> None:
+    import threading
+
+    from squall.errors import TopologyError
+
+    h = hosts(tmp_path)
+    rec, src, sink = h["rec"], h["src"].task_id, h["sink"].task_id
+    bolt = rec.instance
+    assert ("emit" in vars(bolt)) == (impl is not _hotpath)  # compiled: installed on the instance
+    bolt._squall_anchors, bolt._squall_anchor_thread = (7,), threading.get_ident()
+    rec.collector.inputs[7] = (root(1, src), 5)
+    bolt.emit(["a"])  # the common call: anchored to the current input
+    records = rec.collector.ports[sink].records
+    assert records[-4] == 0 and records[-3] == ["a"] and records[-2] == root(1, src)
+    worker = threading.Thread(target=bolt.emit, args=(["b"],))  # another thread: not anchored
+    worker.start()
+    worker.join(10)
+    assert records[-4:] == [0, ["b"], None, 0]
+    bolt.emit(("c",))  # not a list: converted by Bolt.emit
+    bolt.emit(["d"], anchors=[])  # keywords: Bolt.emit
+    assert [records[i] for i in range(len(records) - 7, len(records), 4)] == [["c"], ["d"]]
+    with pytest.raises(TopologyError, match=r"emit of 2 value\(s\) on stream 'default'"):
+        bolt.emit(["e", "f"])
+
+
 def test_an_emit_from_a_user_thread_takes_the_lock_and_wakes_the_task(impl: Any, tmp_path: Any) -> None:
     import threading
 
@@ -374,6 +399,8 @@ def test_the_compiled_functions_name_what_is_wrong_with_their_arguments() -> Non
         (lambda: _speedups.decode_batch(b"", [], {}, 1, Tuple), TypeError, r"decode_batch\(data, tables: dict"),
         (lambda: _speedups.BoltEmit(_FakeCollector(), {}, [], 4, b"short", None), ValueError, "seed of at least 32 bytes"),
         (lambda: _speedups.SpoutEmit(_FakeCollector(), {}, [], 4, bytes(32), None), TypeError, r"SpoutEmit\(collector"),
+        (lambda: _speedups.AutoEmit.__new__(_speedups.AutoEmit)(["w"]), TypeError,
+         r"AutoEmit\(component, host_emit, fallback, stream\) was not initialised"),
         (lambda: _speedups.SpoutEmit(_FakeCollector(), {}, [], 4, bytes(32), None, {}, 1 << 16), ValueError,
          "task id must fit the root's 16 low bits"),
     ]

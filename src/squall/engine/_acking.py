@@ -172,24 +172,6 @@ class LatencyStats:
         index = int(math.log2(ms) * _BUCKETS_PER_OCTAVE) if ms > 0.001 else _MIN_LOG
         self.buckets[index] = self.buckets.get(index, 0) + 1
 
-    def add_since(self, now: float, starts: list[float]) -> None:
-        """Record the latencies ``now - start`` (seconds, from ``time.monotonic``) in one call.
-
-        >>> stats = LatencyStats()
-        >>> stats.add_since(1.0, [0.998, 0.996])
-        >>> stats.count, round(stats.total, 6)
-        (2, 6.0)
-        """
-        buckets, get, log2 = self.buckets, self.buckets.get, math.log2
-        total = 0.0
-        for start in starts:
-            ms = (now - start) * 1000.0
-            total += ms
-            index = int(log2(ms) * _BUCKETS_PER_OCTAVE) if ms > 0.001 else _MIN_LOG
-            buckets[index] = get(index, 0) + 1
-        self.count += len(starts)
-        self.total += total
-
     def merge(self, count: int, total: float, buckets: dict[int, int]) -> None:
         """Add another histogram's data."""
         self.count += count

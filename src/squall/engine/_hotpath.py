@@ -1,11 +1,13 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
-Six functions carry almost all of the engine's own per-tuple work (profiles of the
+Seven functions carry almost all of the engine's own per-tuple work (profiles of the
 word count: the rest is user code, object allocation and the api's emit and dispatch loop):
 
 * ``BoltEmit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
   anchor's input entry, append the record to the destination's output buffer),
   and its ``many``: the loop of ``emit_many``;
+* ``AutoEmit``: a bolt's ``self.emit(values)`` without a Python frame (the api's
+  ``Bolt.emit`` for everything else);
 * ``SpoutEmit``: a spout task's ``emit`` (mint the root and the edge, start the tree);
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
@@ -135,6 +137,17 @@ def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, 
 
     emit.many = many  # type: ignore[attr-defined]  # as the C twin's method
     return emit
+
+
+def AutoEmit(component: Any, host_emit: Any, fallback: Any, stream: str) -> Any:  # noqa: N802 (twin of a C type)
+    """Return a bolt's ``emit``: ``fallback`` (its bound ``Bolt.emit``) itself.
+
+    The C twin runs ``Bolt.emit``'s common call, ``emit(values)`` with an exact list of
+    the default stream's size, in C: ``host_emit(stream, values, anchors, None, None,
+    False)`` with the auto anchors when ``component._squall_anchor_thread`` is the
+    calling thread, else ``()``; every other call goes to ``fallback``.
+    """
+    return fallback
 
 
 def SpoutEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)

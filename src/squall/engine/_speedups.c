@@ -7,6 +7,8 @@
  *   BoltEmit(collector, hot_outs, port_list, limit, seed, fallback)
  *       the bolt task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids)
  *       and its .many(stream, tuples, size, anchors, direct_task) -> how many were emitted
+ *   AutoEmit(component, host_emit, fallback, stream)
+ *       a bolt's emit(values) (Bolt.emit's common call), every other call to fallback
  *   SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)
  *       the spout task's emit, same arguments
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
@@ -973,6 +975,119 @@ static void BoltEmit_dealloc(BoltEmit *self) {
 }
 
 
+/* ---- AutoEmit: Bolt.emit's common call without a Python frame -------------------- */
+
+/* AutoEmit(component, host_emit, fallback, stream): emit(values) with one exact list of
+ * the default stream's size is host_emit(stream, values, anchors, None, None, False), the
+ * anchors being component._squall_anchors when component._squall_anchor_thread is this
+ * thread, else (): what Bolt.emit does for that call. Every other call goes to fallback
+ * (Bolt.emit itself), so no rule lives only here. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *component, *host_emit, *fallback, *stream, *empty;
+} AutoEmit;
+
+static PyObject *s_default_size, *s_anchor_thread, *s_anchors;
+
+/* the auto anchors of a call on this thread (new ref), () elsewhere, NULL on error */
+static PyObject *auto_anchors(AutoEmit *self) {
+    PyObject *thread = PyObject_GetAttr(self->component, s_anchor_thread);
+    if (thread == NULL) return NULL;
+    int here = 0;
+    if (PyLong_CheckExact(thread)) {
+        unsigned long ident = PyLong_AsUnsignedLong(thread);
+        if (ident == (unsigned long)-1 && PyErr_Occurred()) PyErr_Clear(); /* not a thread id: not equal */
+        else here = ident == PyThread_get_thread_ident();
+    }
+    Py_DECREF(thread);
+    return here ? PyObject_GetAttr(self->component, s_anchors) : Py_NewRef(self->empty);
+}
+
+static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    AutoEmit *self = (AutoEmit *)callable;
+    if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 1 || !PyList_CheckExact(args[0]))
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+    if (size == NULL) return NULL;
+    Py_ssize_t expected = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+    Py_DECREF(size);
+    if (expected == -1 && PyErr_Occurred()) return NULL;
+    if (expected != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    PyObject *anchors = auto_anchors(self);
+    if (anchors == NULL) return NULL;
+    PyObject *call[6] = {self->stream, args[0], anchors, Py_None, Py_None, Py_False};
+    PyObject *result = PyObject_Vectorcall(self->host_emit, call, 6, NULL);
+    Py_DECREF(anchors);
+    return result;
+}
+
+static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
+    PyObject *component, *host_emit, *fallback, *stream;
+    static char *kwlist[] = {"component", "host_emit", "fallback", "stream", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOU", kwlist, &component, &host_emit, &fallback, &stream))
+        return -1;
+    Py_XSETREF(self->component, Py_NewRef(component));
+    Py_XSETREF(self->host_emit, Py_NewRef(host_emit));
+    Py_XSETREF(self->fallback, Py_NewRef(fallback));
+    Py_XSETREF(self->stream, Py_NewRef(stream));
+    Py_XSETREF(self->empty, PyTuple_New(0));
+    if (self->empty == NULL) return -1;
+    self->vectorcall = AutoEmit_vectorcall;
+    return 0;
+}
+
+static int AutoEmit_traverse(AutoEmit *self, visitproc visit, void *arg) {
+    Py_VISIT(self->component);
+    Py_VISIT(self->host_emit);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->stream);
+    Py_VISIT(self->empty);
+    return 0;
+}
+
+static int AutoEmit_clear(AutoEmit *self) {
+    Py_CLEAR(self->component);
+    Py_CLEAR(self->host_emit);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->stream);
+    Py_CLEAR(self->empty);
+    return 0;
+}
+
+static void AutoEmit_dealloc(AutoEmit *self) {
+    PyObject_GC_UnTrack(self);
+    AutoEmit_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *AutoEmit_call_unready(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyErr_SetString(PyExc_TypeError, "AutoEmit(component, host_emit, fallback, stream) was not initialised");
+    return NULL;
+}
+
+static PyObject *AutoEmit_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    AutoEmit *self = (AutoEmit *)PyType_GenericNew(type, args, kwds);
+    if (self != NULL) self->vectorcall = AutoEmit_call_unready;
+    return (PyObject *)self;
+}
+
+static PyTypeObject AutoEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.AutoEmit",
+    .tp_basicsize = sizeof(AutoEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Bolt.emit(values) of one component: the common call in C, every other call to Bolt.emit.",
+    .tp_new = AutoEmit_new,
+    .tp_init = (initproc)AutoEmit_init,
+    .tp_dealloc = (destructor)AutoEmit_dealloc,
+    .tp_traverse = (traverseproc)AutoEmit_traverse,
+    .tp_clear = (inquiry)AutoEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(AutoEmit, vectorcall),
+};
+
 /* ---- SpoutEmit: the spout emit of Collector._spout_emit --------------------------- */
 
 static PyObject *s_emit_calls, *one;
@@ -1165,9 +1280,13 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_acquire, "acquire");
     INTERN(s_release, "release");
     INTERN(s_emit_calls, "emit_calls");
+    INTERN(s_default_size, "_squall_default_size");
+    INTERN(s_anchor_thread, "_squall_anchor_thread");
+    INTERN(s_anchors, "_squall_anchors");
     if ((one = PyLong_FromLong(1)) == NULL) return NULL;
 #undef INTERN
-    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0) return NULL;
+    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0 || PyType_Ready(&AutoEmitType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     Py_INCREF(&BoltEmitType);
@@ -1179,6 +1298,12 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     Py_INCREF(&SpoutEmitType);
     if (PyModule_AddObject(m, "SpoutEmit", (PyObject *)&SpoutEmitType) < 0) {
         Py_DECREF(&SpoutEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&AutoEmitType);
+    if (PyModule_AddObject(m, "AutoEmit", (PyObject *)&AutoEmitType) < 0) {
+        Py_DECREF(&AutoEmitType);
         Py_DECREF(m);
         return NULL;
     }

@@ -28,7 +28,7 @@ from squall.engine._carry import salvage, uncarried_message
 from squall.engine._collector import Collector, EmitFn
 from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
-from squall.topology import SPOUT
+from squall.topology import DEFAULT_STREAM, SPOUT
 
 MAX_ERROR_CHARS = 32_000  # a report is one SEQPACKET message (at most 256 KiB)
 
@@ -139,6 +139,12 @@ class TaskHost:
         self.next_tick = now + self.tick_secs if self.tick_secs else float("inf")
 
     # -- ComponentHost (emit, ack, ack_many, fail: the collector's) -----------------------
+
+    def bind_emit(self, component: Any, emit: Any) -> Any:
+        """Return a bolt's ``emit`` with its common call compiled (``_hotpath.AutoEmit``), or ``emit`` itself."""
+        if self.is_spout:
+            return emit
+        return self.collector._fast.AutoEmit(component, self.emit, emit, DEFAULT_STREAM)
 
     def log(self, message: str, level: int) -> None:
         """Append a line to this task's log file."""
@@ -312,9 +318,10 @@ class TaskHost:
         tracker = self.collector.tracker
         if tracker is None:
             return
+        now = time.monotonic()
         pending = tracker.pending
+        latency = tracker.latency
         spout = self.instance
-        completed = []  # the entries of the trees this message completes
         for root, value in zip(acks[0::2], acks[1::2]):
             entry = pending.get(root)
             if entry is None:
@@ -324,15 +331,12 @@ class TaskHost:
                 entry[0] = value
                 continue
             del pending[root]
-            completed.append(entry)
-        if completed:
-            tracker.latency.add_since(time.monotonic(), [entry[2] for entry in completed])
-            for entry in completed:
-                self.collector.acked += 1
-                try:
-                    spout.ack(entry[1])
-                except Exception as exc:
-                    self._user_error(exc, "in ack()")
+            latency.add((now - entry[2]) * 1000.0)
+            self.collector.acked += 1
+            try:
+                spout.ack(entry[1])
+            except Exception as exc:
+                self._user_error(exc, "in ack()")
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
