@@ -22,7 +22,6 @@ def _tuple_id(item: Any) -> Any:
     return item.id if isinstance(item, Tuple) else item
 
 
-
 class Bolt(Component):
     """Base class of bolts. Override ``process``; call ``emit`` from it.
 
@@ -89,11 +88,10 @@ class Bolt(Component):
             stream = DEFAULT_STREAM
             if type(values) is not list or len(values) != self._squall_default_size:
                 values = self._squall_check_emit(stream, values)  # converts or raises the error
-        elif type(values) is not list or len(values) != self._stream_sizes.get(stream or DEFAULT_STREAM):
-            stream = stream or DEFAULT_STREAM
-            values = self._squall_check_emit(stream, values)
         else:
             stream = stream or DEFAULT_STREAM
+            if type(values) is not list or len(values) != self._stream_sizes.get(stream):
+                values = self._squall_check_emit(stream, values)
         if anchors is None:
             # the anchor thread is None outside process(): never equal to a thread id
             anchor_ids = self._squall_anchors if self._squall_anchor_thread == _get_ident() else ()
