@@ -172,6 +172,19 @@ def check_explicit(out: Path) -> None:
     assert len(inits) == len({r["task"] for r in inits}) == 2, f"a task crashed and restarted: {inits}"
 
 
+def check_own_loggers(out: Path) -> None:
+    logged = records(out, "logged", "own")
+    tasks = {r["task"] for r in records(out, "seen", "own")}
+    assert len(tasks) == 2, f"expected both tasks of 'own' to get tuples, got {tasks}"
+    assert {r["task"] for r in logged} == tasks, "a task's logger handler saw nothing"
+    for r in logged:
+        assert r["sender"] == str(r["task"]), f"task {r['task']}'s logger got task {r['sender']}'s record"
+        assert r["logger"] == f"squall.task.own.{r['task']}"
+    for task in tasks:  # each record reached one handler once: no logger shared, no handler left over
+        seen = sum(1 for r in records(out, "seen", "own") if r["task"] == task)
+        assert sum(1 for r in logged if r["task"] == task) == seen, f"task {task}: records logged != tuples seen"
+
+
 def _all_seen(component: str) -> Callable[[Path], bool]:
     return lambda out: all_acked(out) and len(records(out, "seen", component)) >= COUNT
 
@@ -185,6 +198,7 @@ CASES = [
     Case("global_none_local", topo.GlobalAndNone, check_global_none_local,
          lambda out: all_acked(out) and len(records(out, "seen")) >= 3 * COUNT),
     Case("partial_key", topo.PartialKey, check_partial_key, _all_seen("sink")),
+    Case("own_loggers", topo.OwnLoggers, check_own_loggers, _all_seen("own")),
     Case("explicit_ack_fail", topo.Explicit, check_explicit, _all_seen("settle")),
     Case("bad_direct_emit", topo.BadDirect, check_bad_direct, _all_seen("sink"), storm_serializers=("msgpack",)),
 ]
