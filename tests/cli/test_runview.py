@@ -75,3 +75,10 @@ def test_sub_millisecond_execute_latency_is_shown_in_microseconds():
     })
     lines = plain_lines(snap, {})
     assert lines[0].endswith("latency=2.9us") and lines[1].endswith("latency=0.2ms")
+
+
+def test_summary_title_says_when_the_stop_began_and_how_long_it_took():
+    result = SimpleNamespace(topology="Small", elapsed=31.25, stop_reason="time", stopping_at=30.0,
+                             components=snapshot(31.25, 400, 400).components)
+    text = render(summary_table(result))
+    assert "Small: ran 30.0s, stopped at the time limit; stopping took 1.2s" in text

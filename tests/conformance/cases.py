@@ -179,6 +179,19 @@ def check_emit_many(out: Path) -> None:
     assert failed_once == {n for n in range(COUNT) if n % 3 == 0}
 
 
+def check_own_loggers(out: Path) -> None:
+    logged = records(out, "logged", "own")
+    tasks = {r["task"] for r in records(out, "seen", "own")}
+    assert len(tasks) == 2, f"expected both tasks of 'own' to get tuples, got {tasks}"
+    assert {r["task"] for r in logged} == tasks, "a task's logger handler saw nothing"
+    for r in logged:
+        assert r["sender"] == str(r["task"]), f"task {r['task']}'s logger got task {r['sender']}'s record"
+        assert r["logger"] == f"squall.task.own.{r['task']}"
+    for task in tasks:  # each record reached one handler once: no logger shared, no handler left over
+        seen = sum(1 for r in records(out, "seen", "own") if r["task"] == task)
+        assert sum(1 for r in logged if r["task"] == task) == seen, f"task {task}: records logged != tuples seen"
+
+
 def _all_seen(component: str) -> Callable[[Path], bool]:
     return lambda out: all_acked(out) and len(records(out, "seen", component)) >= COUNT
 
@@ -192,6 +205,7 @@ CASES = [
     Case("global_none_local", topo.GlobalAndNone, check_global_none_local,
          lambda out: all_acked(out) and len(records(out, "seen")) >= 3 * COUNT),
     Case("partial_key", topo.PartialKey, check_partial_key, _all_seen("sink")),
+    Case("own_loggers", topo.OwnLoggers, check_own_loggers, _all_seen("own")),
     Case("explicit_ack_fail", topo.Explicit, check_explicit, _all_seen("settle")),
     Case("emit_many", topo.EmitMany, check_emit_many,
          lambda out: all_acked(out) and len(records(out, "seen", "sink")) >= 2 * COUNT,

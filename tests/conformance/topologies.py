@@ -9,6 +9,7 @@ so assertions read the same files whichever engine ran the topology.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any
@@ -286,6 +287,34 @@ class Levels(Topology):
 
     words = NumberedWords.spec()
     logger = LevelLogger.spec(inputs={words: Grouping.SHUFFLE})
+
+
+class OwnLogger(Bolt):
+    """Log each input through ``self.logger``; a handler on that logger records what reaches it.
+
+    Each task must have its own logger: a record from another task reaching this task's
+    handler means two instances share one (hosts that run several tasks in one process).
+    """
+
+    def initialize(self, conf, context):
+        owner = self
+
+        class Tap(logging.Handler):
+            def emit(self, log_record: logging.LogRecord) -> None:
+                record(owner, "logged", sender=log_record.getMessage(), logger=log_record.name)
+
+        self.logger.addHandler(Tap())
+
+    def process(self, tup):
+        self.logger.info("%s", self.task_id)
+        record(self, "seen", stream=tup.stream, source=tup.component, values=list(tup.values))
+
+
+class OwnLoggers(Topology):
+    """Two tasks of one bolt, each logging through its own logger."""
+
+    words = NumberedWords.spec()
+    own = OwnLogger.spec(inputs={words: Grouping.SHUFFLE}, par=2)
 
 
 class ExplicitSettle(Bolt):

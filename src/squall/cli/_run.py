@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any, Callable, Iterator
 
 import click
@@ -16,14 +14,18 @@ from rich.live import Live
 from squall.cli._params import SECONDS
 from squall.cli._common import Loaded, env_option, load, need, option_options, par_options, target_argument
 from squall.cli._retention import prune_runs
+from squall.cli._stopping import StopSignals
 from squall.cli._runview import RateTracker, plain_lines, progress_table, summary_table
-from squall.cli._terminal import is_interactive, make_console
+from squall.cli._terminal import is_interactive, make_console, quiet_terminal
 from squall.cli._ui import DashboardSettings, run_dashboard_options, serve_embedded
 from squall.errors import ComponentCrashed, ConfigError, EngineError
 
 __all__ = ["run"]
 
 _PLAIN_EVERY_SECS = 5.0
+_STOP_POLL_SECS = 0.1  # how soon the live table says "stopping" after Ctrl-C
+_NOTICE = "Stopping: draining pending tuples... (Ctrl-C again to force)"
+_STOPPING = "stopping: draining pending tuples... (Ctrl-C again to force)"
 
 
 @click.command(short_help="Run a topology on every core (or on Storm) with a live view.", epilog="""\b
@@ -37,7 +39,7 @@ Examples:
 """)
 @target_argument
 @click.option("-t", "--time", "seconds", type=SECONDS, metavar="SECONDS",
-              help="Stop after SECONDS (default: run until Ctrl-C or SIGTERM).")
+              help="Begin the stop SECONDS after the tasks start (default: run until Ctrl-C or SIGTERM).")
 @option_options
 @par_options
 @click.option("--until-idle", is_flag=True,
@@ -109,10 +111,12 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
     interactive = is_interactive(sys.stdout)
     order = list(model.components)
     stop = threading.Event()
-    notice = "Stopping: draining pending tuples... (Ctrl-C again to force)"
+    # on a terminal the live table's heading says it; a handler must not write mid-table
+    notify = None if interactive else (lambda: click.echo(_NOTICE, err=True))
+    signals = StopSignals(stop, notify)
     try:
-        with _stop_on_signals(stop, lambda: click.echo(notice, err=True)):
-            with _progress_view(console, interactive, model.name, order) as view, \
+        with signals.installed():
+            with _progress_view(console, interactive, model.name, order, signals) as view, \
                     serve_embedded(dashboard, model, stop, view) as on_progress:
                 result = run_local(model, time=seconds, until_idle=until_idle, log_dir=log_dir,
                                    on_progress=on_progress, stop_event=stop)
@@ -146,9 +150,14 @@ def _print_summary(console: Any, result: Any, order: list[str], interactive: boo
 
 
 @contextmanager
-def _progress_view(console: Any, interactive: bool, title: str,
-                   order: list[str]) -> Iterator[Callable[[Any], None]]:
-    """Yield the ``on_progress`` callback: a rich Live table, or plain lines every few seconds."""
+def _progress_view(console: Any, interactive: bool, title: str, order: list[str],
+                   signals: StopSignals, stopping: str = _STOPPING) -> Iterator[Callable[[Any], None]]:
+    """Yield the ``on_progress`` callback: a rich Live table, or plain lines every few seconds.
+
+    The live table is drawn whole or not at all (``signals.atomic``), and redrawn with a
+    "stopping" heading as soon as the stop event is set, by a helper thread: the engine
+    calls ``on_progress`` no more while it drains. Leaving the block clears the table.
+    """
     rates = RateTracker()
     if not interactive:
         last = [float("-inf")]
@@ -162,34 +171,36 @@ def _progress_view(console: Any, interactive: bool, title: str,
 
         yield plain
         return
-    with Live(console=console, auto_refresh=False, transient=True) as live:
-        def update(snapshot: Any) -> None:
-            rates.update(snapshot)
-            heading = f"{title}  {snapshot.elapsed:.0f}s  (Ctrl-C to stop)"
+    latest: list[Any] = []
+    closing = threading.Event()
+
+    def draw(live: Live, snapshot: Any) -> None:
+        state = stopping if signals.stop.is_set() else "(Ctrl-C to stop)"
+        heading = f"{title}  {snapshot.elapsed:.0f}s  {state}"
+        with signals.atomic():
             live.update(progress_table(snapshot, rates.rates, heading, order), refresh=True)
 
-        yield update
+    def on_stop(live: Live) -> None:
+        while not closing.is_set():
+            if signals.stop.wait(_STOP_POLL_SECS):
+                if latest and not closing.is_set():
+                    draw(live, latest[-1])
+                return
 
+    with quiet_terminal(console.file), \
+            Live(console=console, auto_refresh=False, transient=True) as live:
+        def update(snapshot: Any) -> None:
+            rates.update(snapshot)
+            latest[:] = [snapshot]
+            draw(live, snapshot)
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event, notify: Callable[[], None]) -> Iterator[None]:
-    """Make SIGINT/SIGTERM set ``stop`` (a second one raises KeyboardInterrupt); restore after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        notify()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        helper = threading.Thread(target=on_stop, args=(live,), name="squall-live-stop", daemon=True)
+        helper.start()
+        try:
+            yield update
+        finally:
+            closing.set()
+            helper.join()
 
 
 def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
@@ -215,10 +226,14 @@ def _run_on_storm(loaded: Loaded, seconds: float | None) -> None:
     stop = threading.Event()
     console, interactive, order = make_console(sys.stdout), is_interactive(sys.stdout), list(loaded.model.components)
     try:
-        with _stop_on_signals(stop, lambda: click.echo("Stopping...", err=True)):
-            with _progress_view(console, interactive, name, order) as on_progress:
+        signals = StopSignals(stop, None if interactive else (lambda: click.echo("Stopping...", err=True)))
+        with signals.installed():
+            with _progress_view(console, interactive, name, order, signals,
+                                "stopping... (Ctrl-C again to force)") as on_progress:
+                # the stop begins on time (spouts deactivated), then the final figures, then kill
                 result = need("squall.storm._live", "watch", "the Storm live view")(
-                    name, env, seconds, stop, on_progress)
+                    name, env, seconds, stop, on_progress,
+                    on_stop=lambda: need("squall.storm._control", "deactivate", "`squall run`")(name, env))
     finally:
         click.echo(f"squall: killing {name}")
         kill(name, env, wait_secs=0, wait_gone=120.0)

@@ -108,11 +108,24 @@ def plain_lines(snapshot: Any, rates: Mapping[str, tuple[float, float]],
     return lines
 
 
+def _summary_title(result: Any) -> str:
+    """``Name: ran 30.0s, stopped at the time limit; stopping took 0.4s``.
+
+    How long the topology ran before the stop began, why it stopped, and how long the
+    stop (drain, end of the tasks; on Storm the final figures) took.
+    """
+    stopped = _STOPPED.get(result.stop_reason, f"stopped by {result.stop_reason}")
+    began = getattr(result, "stopping_at", None)
+    if began is None:  # a result that does not say when its stop began
+        return f"{result.topology}: {result.elapsed:.1f}s, {stopped}"
+    took = max(0.0, result.elapsed - began)
+    return f"{result.topology}: ran {began:.1f}s, {stopped}; stopping took {took:.1f}s"
+
+
 def summary_table(result: Any, order: Sequence[str] = (), plain: bool = False) -> Table:
     """Return the end-of-run table: totals and averages per component (ASCII when ``plain``)."""
     elapsed = max(float(result.elapsed), 1e-9)
-    stopped = _STOPPED.get(result.stop_reason, f"stopped by {result.stop_reason}")
-    table = Table(title=f"{result.topology}: {result.elapsed:.1f}s, {stopped}",
+    table = Table(title=_summary_title(result),
                   title_justify="left", pad_edge=False, box=box.ASCII if plain else box.HEAVY_HEAD,
                   caption=_CAPTION, caption_justify="left")
     for header in ("component", "tasks", "emitted", "executed", "acked", "failed",

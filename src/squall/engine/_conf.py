@@ -20,6 +20,8 @@ DRAIN_TIMEOUT = "squall.engine.drain.timeout.secs"
 SHUTDOWN_TIMEOUT = "squall.engine.shutdown.timeout.secs"
 BUFFER_BYTES = "squall.engine.buffer.bytes"
 PDEATHSIG = "squall.engine.pdeathsig"
+LOG_MAX_BYTES = "squall.log.max_bytes"  # a task's log file rolls past this size (0: never)
+LOG_BACKUPS = "squall.log.backup_count"  # rolled files kept per task (0: never roll)
 
 DEFAULTS: Mapping[str, Any] = {
     MESSAGE_TIMEOUT: 30,
@@ -34,6 +36,8 @@ DEFAULTS: Mapping[str, Any] = {
     SHUTDOWN_TIMEOUT: 10,
     BUFFER_BYTES: 1 << 20,
     PDEATHSIG: True,
+    LOG_MAX_BYTES: 100 * 1024 * 1024,
+    LOG_BACKUPS: 10,
 }
 
 
@@ -72,6 +76,8 @@ RULES: Mapping[str, tuple[bool, float, bool]] = {
     DRAIN_TIMEOUT: (False, 0.0, False),
     SHUTDOWN_TIMEOUT: (False, 0.1, False),
     BUFFER_BYTES: (True, 65536, False),
+    LOG_MAX_BYTES: (True, 0, False),
+    LOG_BACKUPS: (True, 0, False),
 }
 
 
@@ -108,6 +114,8 @@ class TaskSettings:
     spout_wait_secs: float
     metrics_secs: float
     shutdown_secs: float
+    log_max_bytes: int  # the task's log file rolls past this size (0: never)
+    log_backups: int  # rolled log files kept (0: never roll)
 
 
 def task_settings(conf: Mapping[str, Any]) -> TaskSettings:
@@ -124,4 +132,6 @@ def task_settings(conf: Mapping[str, Any]) -> TaskSettings:
         spout_wait_secs=(read(conf, SPOUT_WAIT_MS) or 0.0) / 1000.0,
         metrics_secs=read(conf, METRICS_INTERVAL) or 0.5,
         shutdown_secs=read(conf, SHUTDOWN_TIMEOUT) or 10.0,
+        log_max_bytes=read(conf, LOG_MAX_BYTES),
+        log_backups=read(conf, LOG_BACKUPS),
     )

@@ -103,6 +103,8 @@ class RunResult:
     Ctrl-C) or ``"failed"``. ``errors`` counts the errors tasks reported (user
     exceptions, values the engine could not carry); ``first_error`` is the first
     one's text. ``problem()`` says in one line why the run did not go well, if so.
+    ``elapsed`` runs from the tasks' start to the last task's exit; the stop (drain,
+    then ending the tasks) began ``stopping_at`` seconds in: with a time limit, at it.
     """
 
     topology: str
@@ -114,6 +116,7 @@ class RunResult:
     stop_reason: str = "stopped"
     errors: int = 0
     first_error: Optional[str] = None
+    stopping_at: Optional[float] = None  # seconds into the run when the stop began (None: never)
 
     def __getitem__(self, component: str) -> ComponentMetrics:
         """Return one component's metrics: ``result["count"].executed``."""

@@ -94,6 +94,7 @@ class Supervisor:
         self.wiring = Wiring(parent_pid=os.getpid())
         self._pack = make_packer()
         self.started = time.monotonic()
+        self.stopping_at: Optional[float] = None  # seconds into the run when the stop began
 
     # -- set up -----------------------------------------------------------------------
 
@@ -166,6 +167,7 @@ class Supervisor:
                 # with a stop event already set, this is a second Ctrl-C: stop now, no drain
                 again = self.stop_event is not None and self.stop_event.is_set()
                 self.log.write("interrupted (Ctrl-C): stopping")
+            self._note_stop(reason)
             try:
                 if again:
                     raise KeyboardInterrupt
@@ -175,7 +177,9 @@ class Supervisor:
         finally:
             self._kill_all()
             self.wiring.close()
-            self.log.write(f"run finished ({reason}) after {time.monotonic() - self.started:.1f}s")
+            elapsed = time.monotonic() - self.started
+            took = "" if self.stopping_at is None else f"; the stop took {elapsed - self.stopping_at:.2f}s"
+            self.log.write(f"run finished ({reason}) after {elapsed:.1f}s{took}")
             self.log.close()
         result = self._result("failed" if self.failure else reason)
         if self.failure is not None:
@@ -183,12 +187,19 @@ class Supervisor:
             raise self.failure
         return result
 
+    def _note_stop(self, reason: str) -> None:
+        """Record and log when the stop begins, before any task is told to stop."""
+        self.stopping_at = time.monotonic() - self.started
+        limit = f" (time limit {self.time_limit:g}s)" if reason == "time" else ""
+        self.log.write(f"stopping at t={self.stopping_at:.3f}s: {reason}{limit}")
+
     def _watch(self) -> str:
         next_progress = self.started + 1.0
         activity = (-1, -1, -1)
         last_change = time.monotonic()
-        while True:
-            self._poll_reports(_POLL_SECS)
+        deadline = float("inf") if self.time_limit is None else self.started + self.time_limit
+        while True:  # never wait for reports past the time limit: the stop begins at it
+            self._poll_reports(min(_POLL_SECS, max(0.0, deadline - time.monotonic())))
             self._reap()
             if self.failure is not None:
                 return "failed"
@@ -389,4 +400,5 @@ class Supervisor:
             stop_reason=reason,
             errors=self.errors,
             first_error=self.first_error,
+            stopping_at=self.stopping_at,
         )

@@ -15,7 +15,6 @@ import os
 import select
 import signal
 import socket
-import threading
 import time
 from collections import namedtuple
 from typing import Any, Callable, Optional, Sequence
@@ -27,6 +26,7 @@ from squall.engine import _conf
 from squall.engine._carry import salvage, uncarried_message
 from squall.engine._collector import Collector, EmitFn
 from squall.engine._transport import ACKS, DATA, FRAG, RECORD_WIDTH, Reassembler, make_packer, unpack
+from squall.engine._tasklog import TaskLog
 from squall.engine._wiring import TaskPlan, Wiring
 from squall.topology import DEFAULT_STREAM, SPOUT
 
@@ -114,8 +114,7 @@ class TaskHost:
         self.control = wiring.control_child[plan.task]
         self.report = wiring.report_write
         self.next_handle = 0
-        self.log_file = open(plan.log_path, "a", buffering=1, encoding="utf-8", errors="backslashreplace")
-        self._log_lock = threading.Lock()
+        self.task_log = TaskLog(plan.log_path, settings.log_max_bytes, settings.log_backups)
         self._reassembler = Reassembler()
         self._rbuf = bytearray(_RECV_BYTES)
         self._rview = memoryview(self._rbuf)
@@ -150,8 +149,7 @@ class TaskHost:
         """Append a line to this task's log file."""
         name = _LEVEL_NAMES[level] if 0 <= level < len(_LEVEL_NAMES) else str(level)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        with self._log_lock:
-            self.log_file.write(f"{stamp} {name} {self.plan.component}[{self.task_id}]: {message}\n")
+        self.task_log.write(f"{stamp} {name} {self.plan.component}[{self.task_id}]: {message}\n")
 
     def report_error(self, message: str) -> None:
         """Send an error text to the engine (shown in crash reports), clipped to fit one report."""
@@ -425,6 +423,7 @@ class TaskHost:
 
     def _housekeeping(self, now: float) -> None:
         self.next_housekeeping = now + _HOUSEKEEPING_SECS
+        self.task_log.roll_if_due()
         if os.getppid() != self._wiring.parent_pid:
             raise _Exit(0)
         if self.fatal_error is not None:

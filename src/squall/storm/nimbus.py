@@ -1,7 +1,7 @@
 """A Nimbus Thrift client: upload jars, submit, kill and inspect topologies.
 
 Speaks framed binary Thrift, as Storm's default ``SimpleTransportPlugin`` expects, using
-squall's own IDL subset. Every failure surfaces as a :class:`~squall.errors.NimbusError`
+Storm's own ``storm.thrift`` (see :mod:`squall.storm._thrift`). Every failure surfaces as a :class:`~squall.errors.NimbusError`
 (or one of the subclasses below) whose message is one actionable line; the Thrift or socket
 exception is chained as ``__cause__``.
 
@@ -197,6 +197,14 @@ class NimbusClient:
         """Return the ``TopologySummary`` of every topology alive on the cluster."""
         return list(self.cluster_info().topologies or [])
 
+    def topology_summaries(self) -> list[Any]:
+        """Return the ``TopologySummary`` of every topology (``getTopologySummaries``).
+
+        Lighter than :meth:`cluster_info` on a big cluster: no supervisors, no nimbuses.
+        """
+        with self._call() as client:
+            return list(client.getTopologySummaries() or [])
+
     def leader(self) -> Any:
         """Return the ``NimbusSummary`` of the leader Nimbus."""
         with self._call() as client:
@@ -301,6 +309,44 @@ class NimbusClient:
         """Return the ``StormTopology`` as submitted (components, streams, groupings)."""
         with self._call(topology_id) as client:
             return client.getUserTopology(topology_id)
+
+    def component_page_info(self, topology_id: str, component: str, window: str = ":all-time",
+                            include_system: bool = False) -> Any:
+        """Return the ``ComponentPageInfo`` of ``component``: per-executor and per-stream stats.
+
+        ``window`` is as for :meth:`topology_page_info`.
+        """
+        with self._call(topology_id) as client:
+            return client.getComponentPageInfo(topology_id, component, window, include_system)
+
+    def log_config(self, topology_id: str) -> dict[str, Any]:
+        """Return the topology's dynamic log levels: logger name -> ``LogLevel``.
+
+        Empty until :meth:`set_log_level` (or Storm's ``storm set_log_level``) sets one.
+        """
+        with self._call(topology_id) as client:
+            config = client.getLogConfig(topology_id)
+        return dict(config.named_logger_level or {})
+
+    def set_log_level(self, topology_id: str, logger: str, level: str | None,
+                      timeout_secs: int = 0) -> None:
+        """Set ``logger`` (``"ROOT"`` for the root) to ``level`` in the topology's workers.
+
+        As Storm's ``storm set_log_level -l logger=LEVEL:timeout``: after ``timeout_secs``
+        (0: never) the workers reset it; ``level=None`` removes the override.
+
+        >>> client.set_log_level(topology_id, "org.apache.storm", "DEBUG", 60)  # doctest: +SKIP
+        """
+        types = storm_thrift()
+        if level is None:
+            entry = types.LogLevel(action=types.LogLevelAction.REMOVE)
+        else:
+            entry = types.LogLevel(action=types.LogLevelAction.UPDATE,
+                                   target_log_level=level,
+                                   reset_log_level_timeout_secs=timeout_secs)
+        with self._call(topology_id) as client:
+            client.setLogConfig(topology_id,
+                                types.LogConfig(named_logger_level={logger: entry}))
 
     def is_name_allowed(self, name: str) -> bool:
         """Return whether Nimbus would accept ``name`` as a new topology's name."""
