@@ -70,7 +70,7 @@ def local_topology() -> type[Topology]:
     return Local
 
 
-def test_a_threaded_caller_runs_local_classes_through_the_zygote_without_warnings(opts, tmp_path):
+def test_a_threaded_caller_runs_local_classes_through_the_zygote_without_warnings(opts, tmp_path, capfd):
     progress: list[Any] = []
     with warnings.catch_warnings(record=True) as caught, a_thread_running():
         warnings.simplefilter("always")
@@ -86,6 +86,8 @@ def test_a_threaded_caller_runs_local_classes_through_the_zygote_without_warning
     assert len(parents) == 1 and os.getpid() not in parents  # forked by the zygote, not by us
     assert progress and progress[-1].topology == "Local"  # on_progress runs here, fed by the zygote
     assert (tmp_path / "r" / "engine.log").read_text().count("started task") == 3
+    err = capfd.readouterr().err  # the zygote's stderr is ours: a clean end writes nothing there
+    assert "Traceback" not in err and "SystemExit" not in err, err
 
 
 def test_a_single_threaded_caller_forks_the_tasks_itself(opts, tmp_path):

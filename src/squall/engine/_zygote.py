@@ -79,13 +79,14 @@ def run_in_zygote(
     finally:
         theirs.close()
     conn = Connection(ours.detach())
+    answered: list[bool] = []  # the zygote sent its result or error: it ends by itself
     try:
         conn.send_bytes(pickle.dumps(list(sys.path)))
         conn.send_bytes(job)
-        return _follow(proc, conn, stop_event, on_progress, run_dir)
+        return _follow(proc, conn, stop_event, on_progress, run_dir, answered)
     finally:
         conn.close()
-        _end(proc)
+        _end(proc, answered=bool(answered))
 
 
 def _dump_job(model: TopologyModel, args: dict[str, Any]) -> bytes:
@@ -118,6 +119,7 @@ def _follow(
     stop_event: Optional[threading.Event],
     on_progress: Optional[Callable[[Snapshot], None]],
     run_dir: Path,
+    answered: list[bool],
 ) -> RunResult:
     stop_sent = False
     while True:
@@ -139,8 +141,10 @@ def _follow(
                 if on_progress is not None:
                     on_progress(value)
             elif kind == "result":
+                answered.append(True)
                 return value  # type: ignore[no-any-return]
             else:
+                answered.append(True)
                 raise value
         except KeyboardInterrupt:
             if not stop_sent and stop_event is not None and stop_event.is_set():
@@ -149,8 +153,17 @@ def _follow(
             os.kill(proc.pid, signal.SIGINT)
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
-    """Reap the zygote; if it still runs (the caller left early), stop it and its tasks."""
+def _end(proc: subprocess.Popen[bytes], *, answered: bool) -> None:
+    """Reap the zygote; if the caller left early (no answer yet), stop it and its tasks first.
+
+    A zygote that answered is exiting on its own: a SIGTERM now would interrupt its
+    interpreter's shutdown (a ``SystemExit`` traceback on the caller's stderr).
+    """
+    if answered:
+        try:
+            proc.wait(_END_SECS)
+        except subprocess.TimeoutExpired:
+            pass
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
