@@ -255,11 +255,13 @@ class InProcessRunner:
             self._on_error(task, exc, tup)
         while self._fatal:
             failed_task, error = self._fatal.pop(0)
-            self._on_error(failed_task, error, None, reported=False)
+            self._on_error(failed_task, error, None, where="in a thread of user code")
 
-    def _on_error(self, task: _Task, exc: BaseException, tup: Optional[Tuple], reported: bool = False) -> None:
+    def _on_error(self, task: _Task, exc: BaseException, tup: Optional[Tuple], where: Optional[str] = None) -> None:
+        """Report ``exc`` by the one error policy; if the task must stop, fail what it held and restart it."""
         name = task.model.name
-        where = f"while processing {tup!r}" if tup is not None else None
+        if where is None and tup is not None:
+            where = f"while processing {tup!r}"
         if not on_user_error(_TaskHost(self, task), task.instance, exc, where):
             return
         self._settled("fail", self._trees.fail_held(task.id))  # a crashed task never silently drops tuples
