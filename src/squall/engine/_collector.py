@@ -26,7 +26,14 @@ import time
 from typing import Any, Callable, Optional, Protocol, Sequence
 
 from squall.engine import _hotpath
-from squall.engine._acking import TASK_BITS, TASK_MASK, SpoutTracker, unknown_anchor_error, unknown_input_error
+from squall.engine._acking import (
+    TASK_BITS,
+    TASK_MASK,
+    SpoutTracker,
+    anchored_child,
+    unknown_anchor_error,
+    unknown_input_error,
+)
 from squall.engine._carry import first_uncarried, uncarried_message
 from squall.engine._routing import Router
 from squall.engine._transport import ACKS, DATA, RECORD_WIDTH, OutPort
@@ -340,21 +347,8 @@ class Collector:
                 self._append(task, sidx, values, None, 0)
             return
         for task in targets:
-            tree: dict[int, int] = {}
-            for entry in entries:
-                edge = self._rand(64) | 1
-                entry[1] ^= edge
-                roots = entry[0]
-                if type(roots) is int:
-                    tree[roots] = tree.get(roots, 0) ^ edge
-                else:
-                    for i in range(0, len(roots), 2):
-                        tree[roots[i]] = tree.get(roots[i], 0) ^ edge
-            if len(tree) == 1:
-                ((root, edge),) = tree.items()
-                self._append(task, sidx, values, root, edge)
-            else:
-                self._append(task, sidx, values, list(itertools.chain.from_iterable(tree.items())), 0)
+            root, edge = anchored_child(entries, self._rand)
+            self._append(task, sidx, values, root, edge)
 
     # -- output ----------------------------------------------------------------------------
 
