@@ -216,7 +216,7 @@ def _run(impl: str, cls: type[Bolt], tuples: Callable[[], Iterable[Any]], ack_ma
             from squall.engine import _speedups  # type: ignore[attr-defined]
 
             _speedups.dispatch_batch(bolt, tuples(), report, _SETTLED, Tuple)
-    except BaseException as exc:  # noqa: B036 (what escapes is compared, whatever it is)
+    except BaseException as exc:  # what escapes is compared, whatever it is
         escaped = (_exc(exc), None if exc.__cause__ is None else _exc(exc.__cause__))
     current = bolt._squall_current
     state = ("settled" if current is _SETTLED else current, bolt._squall_anchors, bolt._squall_anchor_thread,
