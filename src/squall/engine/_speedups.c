@@ -36,7 +36,7 @@ static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_w
 /* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
 
 static int as_u64(PyObject *o, uint64_t *out) {
-    if (PyLong_CheckExact(o) && Py_SIZE(o) >= 0 && _PyLong_NumBits(o) <= 64) {
+    if (PyLong_CheckExact(o) && _PyLong_Sign(o) >= 0 && _PyLong_NumBits(o) <= 64) {
         /* the common case, without PyLong_AsUnsignedLongLong's detour through a byte array */
         *out = (uint64_t)PyLong_AsUnsignedLongLongMask(o);
         return 0;
@@ -123,7 +123,7 @@ static int folds_grow(Folds *f) {
 
 /* acks[root] ^= value, gathered in f */
 static int folds_add(Folds *f, PyObject *acks, PyObject *root, uint64_t value) {
-    if (!PyLong_CheckExact(root) || Py_SIZE(root) < 0 || _PyLong_NumBits(root) > 64) return xor_into(acks, root, value);
+    if (!PyLong_CheckExact(root) || _PyLong_Sign(root) < 0 || _PyLong_NumBits(root) > 64) return xor_into(acks, root, value);
     uint64_t key = (uint64_t)PyLong_AsUnsignedLongLongMask(root);
     Py_ssize_t i = folds_find(f, key);
     if (f->slots[i].root != NULL) {
