@@ -32,7 +32,37 @@ static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_w
 
 /* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
 
+/* The magnitude of an exact int that fits 64 bits, read from CPython 3.11's digits without
+ * the generic conversion (roots, edges and XOR values are 64-bit: half of them are above
+ * int64's range, where PyLong_AsLongLong overflows and the API takes its slow path).
+ * Return 1 and set *mag and *negative, or 0: not an exact int of that size (use the API). */
+static inline int small_long(PyObject *o, uint64_t *mag, int *negative) {
+#if PY_VERSION_HEX < 0x030C0000 && PyLong_SHIFT == 30
+    if (!PyLong_CheckExact(o)) return 0;
+    Py_ssize_t size = Py_SIZE(o);
+    Py_ssize_t n = size < 0 ? -size : size;
+    const digit *d = ((PyLongObject *)o)->ob_digit;
+    switch (n) {
+    case 0: *mag = 0; break;
+    case 1: *mag = d[0]; break;
+    case 2: *mag = (uint64_t)d[0] | (uint64_t)d[1] << 30; break;
+    case 3:
+        if (d[2] >> 4) return 0; /* 64 bits = 30 + 30 + 4 */
+        *mag = (uint64_t)d[0] | (uint64_t)d[1] << 30 | (uint64_t)d[2] << 60;
+        break;
+    default: return 0;
+    }
+    *negative = size < 0;
+    return 1;
+#else
+    (void)o; (void)mag; (void)negative;
+    return 0;
+#endif
+}
+
 static int as_u64(PyObject *o, uint64_t *out) {
+    int negative;
+    if (small_long(o, out, &negative) && !negative) return 0;
     if (!PyLong_Check(o)) {
         PyErr_SetString(PyExc_TypeError, "expected an int");
         return -1;
@@ -260,7 +290,14 @@ static int put_header(Out *o, Py_ssize_t n, unsigned char fix, int fixbits, unsi
 }
 
 static int put_int(Out *o, PyObject *obj) {
-    int overflow = 0;
+    uint64_t mag;
+    int negative, overflow = 0;
+    if (small_long(obj, &mag, &negative) && !negative && mag > (uint64_t)INT64_MAX) { /* a root or edge */
+        if (out_reserve(o, 9) < 0) return -1;
+        o->buf[o->len++] = (char)0xcf;
+        put_be(o, mag, 8);
+        return 0;
+    }
     long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     if (v == -1 && PyErr_Occurred()) return -1;
     if (out_reserve(o, 9) < 0) return -1;
