@@ -27,7 +27,7 @@
 
 #define RECORD_WIDTH 4
 
-static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
+static PyObject *s_hot, *s_inputs, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
     *s_main_thread, *s_lock, *s_acquire, *s_release;
 
 /* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
@@ -770,6 +770,49 @@ static PyObject *hot_out(BoltEmit *self, PyObject *stream) {
     return out;
 }
 
+/* Collector._heat's common case in C: anchors is one positive handle (a tuple or list of one
+ * int) whose input entry has one root: turn a (root, value) entry into a list, make it the
+ * hot entry (collector._hot = (anchors, entry)) and return it (new ref). Everything else
+ * (untracked or unknown handles, several roots or anchors) is left to collector._heat. */
+static PyObject *heat(BoltEmit *self, PyObject *anchors) {
+    PyObject *handle = NULL;
+    if (PyTuple_CheckExact(anchors) && PyTuple_GET_SIZE(anchors) == 1) handle = PyTuple_GET_ITEM(anchors, 0);
+    else if (PyList_CheckExact(anchors) && PyList_GET_SIZE(anchors) == 1) handle = PyList_GET_ITEM(anchors, 0);
+    if (handle == NULL || !PyLong_CheckExact(handle) || Py_SIZE(handle) <= 0)
+        return PyObject_CallOneArg(self->heat, anchors);
+    PyObject *inputs = PyObject_GetAttr(self->collector, s_inputs);
+    if (inputs == NULL) return NULL;
+    PyObject *entry = PyDict_Check(inputs) ? PyDict_GetItemWithError(inputs, handle) : NULL; /* borrowed */
+    if (entry == NULL || PySequence_Fast_GET_SIZE(entry) != 2 || !(PyTuple_CheckExact(entry) || PyList_CheckExact(entry))
+        || !PyLong_CheckExact(PySequence_Fast_GET_ITEM(entry, 0))) {
+        Py_DECREF(inputs);
+        return PyErr_Occurred() ? NULL : PyObject_CallOneArg(self->heat, anchors);
+    }
+    if (PyTuple_CheckExact(entry)) { /* children XOR their edges into it: a list from now on */
+        PyObject *list = PyList_New(2);
+        if (list == NULL) goto error;
+        PyList_SET_ITEM(list, 0, Py_NewRef(PyTuple_GET_ITEM(entry, 0)));
+        PyList_SET_ITEM(list, 1, Py_NewRef(PyTuple_GET_ITEM(entry, 1)));
+        int rc = PyDict_SetItem(inputs, handle, list);
+        Py_DECREF(list); /* the dict holds it */
+        if (rc < 0) goto error;
+        entry = list;
+    }
+    Py_INCREF(entry);
+    Py_DECREF(inputs);
+    PyObject *hot = PyTuple_Pack(2, anchors, entry);
+    if (hot == NULL || PyObject_SetAttr(self->collector, s_hot, hot) < 0) {
+        Py_XDECREF(hot);
+        Py_DECREF(entry);
+        return NULL;
+    }
+    Py_DECREF(hot);
+    return entry;
+error:
+    Py_DECREF(inputs);
+    return NULL;
+}
+
 /* Under the lock: the hot case or collector._bolt_emit_slow; *targets gets the slow path's targets. */
 static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **targets) {
     PyObject *stream = args[0], *values = args[1], *anchors = args[2], *direct_task = args[4];
@@ -785,7 +828,7 @@ static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **t
     Py_INCREF(entry);
     Py_DECREF(hot);
     if (first) { /* the first emit of a process() call, or explicit anchors */
-        Py_SETREF(entry, PyObject_CallOneArg(self->heat, anchors));
+        Py_SETREF(entry, heat(self, anchors));
         if (entry == NULL) return NULL;
     }
     PyObject *out = (entry != Py_None && direct_task == Py_None && PyList_Check(entry)
@@ -1308,6 +1351,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_hot, "_hot");
     INTERN(s_records, "records");
     INTERN(s_heat, "_heat");
+    INTERN(s_inputs, "inputs");
     INTERN(s_slow, "_bolt_emit_slow");
     INTERN(s_new_port, "_new_port");
     INTERN(s_seal, "_seal");
