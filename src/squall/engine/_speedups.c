@@ -91,8 +91,42 @@ static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
 
 /* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
 
-/* Fold one input entry (roots, value) into acks: see Collector's docstring. */
-static int fold_entry(PyObject *acks, PyObject *entry) {
+/* Consecutive acks of one root folded before they reach the acks dict: a count bolt's
+ * batch holds the words of one line next to each other, so one dict update per line
+ * instead of one per word. XOR is commutative: the dict ends the same either way. */
+typedef struct {
+    PyObject *root; /* strong ref, or NULL: no run */
+    uint64_t root_bits, value;
+} Run;
+
+static int run_flush(PyObject *acks, Run *run) {
+    if (run->root == NULL) return 0;
+    int rc = xor_into(acks, run->root, run->value);
+    Py_CLEAR(run->root);
+    return rc;
+}
+
+/* acks[root] ^= value, through the run */
+static int run_add(PyObject *acks, Run *run, PyObject *root, uint64_t value) {
+    uint64_t bits;
+    int negative;
+    if (!small_long(root, &bits, &negative) || negative) { /* not a 64-bit root: straight to the dict */
+        if (run_flush(acks, run) < 0) return -1;
+        return xor_into(acks, root, value);
+    }
+    if (run->root != NULL && run->root_bits == bits) {
+        run->value ^= value;
+        return 0;
+    }
+    if (run_flush(acks, run) < 0) return -1;
+    run->root = Py_NewRef(root);
+    run->root_bits = bits;
+    run->value = value;
+    return 0;
+}
+
+/* Fold one input entry (roots, value) into acks (through the run): see Collector's docstring. */
+static int fold_entry(PyObject *acks, Run *run, PyObject *entry) {
     if (!(PyTuple_Check(entry) || PyList_Check(entry)) || PySequence_Fast_GET_SIZE(entry) != 2) {
         PyErr_SetString(PyExc_TypeError, "malformed input entry");
         return -1;
@@ -100,7 +134,7 @@ static int fold_entry(PyObject *acks, PyObject *entry) {
     PyObject *roots = PySequence_Fast_GET_ITEM(entry, 0);
     uint64_t value;
     if (as_u64(PySequence_Fast_GET_ITEM(entry, 1), &value) < 0) return -1;
-    if (PyLong_CheckExact(roots)) return xor_into(acks, roots, value);
+    if (PyLong_CheckExact(roots)) return run_add(acks, run, roots, value);
     if (!PyList_Check(roots)) {
         PyErr_SetString(PyExc_TypeError, "malformed input entry roots");
         return -1;
@@ -108,7 +142,7 @@ static int fold_entry(PyObject *acks, PyObject *entry) {
     for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(roots); i += 2) {
         uint64_t edge;
         if (as_u64(PyList_GET_ITEM(roots, i + 1), &edge) < 0) return -1;
-        if (xor_into(acks, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
+        if (run_add(acks, run, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
     }
     return 0;
 }
@@ -123,6 +157,7 @@ static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t na
     if (ids == NULL) return NULL;
     PyObject *unknown = Py_None;
     Py_INCREF(unknown);
+    Run run = {NULL, 0, 0};
     Py_ssize_t n = PySequence_Fast_GET_SIZE(ids);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *id = PySequence_Fast_GET_ITEM(ids, i);
@@ -146,15 +181,22 @@ static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t na
             continue;
         }
         Py_INCREF(entry);
-        if (PyDict_DelItem(inputs, id) < 0 || fold_entry(acks, entry) < 0) {
+        if (PyDict_DelItem(inputs, id) < 0 || fold_entry(acks, &run, entry) < 0) {
             Py_DECREF(entry);
             goto error;
         }
         Py_DECREF(entry);
     }
+    if (run_flush(acks, &run) < 0) goto error;
     Py_DECREF(ids);
     return unknown;
 error:
+    if (run.root != NULL) { /* what was folded before the error reaches the dict, as in the Python twin */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (run_flush(acks, &run) < 0) PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
     Py_DECREF(ids);
     Py_DECREF(unknown);
     return NULL;
