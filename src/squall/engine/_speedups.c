@@ -455,6 +455,8 @@ static PyObject *pack_batch(PyObject *module, PyObject *const *args, Py_ssize_t 
 typedef struct {
     const unsigned char *p, *end;
     int unsupported;
+    PyObject *last_root; /* the previous record's root (strong ref) and its bits: its siblings share the object */
+    uint64_t last_root_bits;
 } In;
 
 static int need(In *in, Py_ssize_t n) {
@@ -591,6 +593,21 @@ static PyObject *get_value(In *in, int depth) {
     }
 }
 
+/* A record's root: one int object for a run of records of one tree (a bolt's children of
+ * one input sit next to each other in a batch), else get_value. */
+static PyObject *get_root(In *in) {
+    if (in->p + 9 > in->end || *in->p != 0xcf) return get_value(in, 1);
+    in->p++;
+    uint64_t bits = take_be(in, 8);
+    if (in->last_root == NULL || in->last_root_bits != bits) {
+        PyObject *root = PyLong_FromUnsignedLongLong(bits);
+        if (root == NULL) return NULL;
+        Py_XSETREF(in->last_root, root);
+        in->last_root_bits = bits;
+    }
+    return Py_NewRef(in->last_root);
+}
+
 /* One record's Tuple: handle, table[sidx], values, root and edge; registers tracked inputs. */
 static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *inputs, long long handle,
                             PyTypeObject *tuple_class) {
@@ -613,7 +630,7 @@ static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *in
         if (item == NULL) goto done;
         PyTuple_SET_ITEM(values, i, item);
     }
-    if ((root = get_value(in, 1)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
+    if ((root = get_root(in)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
     PyObject *fields = Py_NewRef(values);
     if ((id = PyLong_FromLongLong(root == Py_None ? -handle : handle)) == NULL) { /* negative: untracked */
         Py_DECREF(fields);
@@ -653,7 +670,7 @@ static PyObject *decode_batch(PyObject *module, PyObject *const *args, Py_ssize_
     if (first == -1 && PyErr_Occurred()) return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
-    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0};
+    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0, NULL, 0};
     PyObject *result = NULL, *src = NULL, *tuples = NULL, *kind = NULL;
     long long k = 0, count = 0;
     if (array_header(&in) != 3) goto finish;
@@ -684,6 +701,7 @@ finish:
     Py_XDECREF(kind);
     Py_XDECREF(src);
     Py_XDECREF(tuples);
+    Py_XDECREF(in.last_root);
     PyBuffer_Release(&view);
     return result;
 }
@@ -1108,6 +1126,7 @@ typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *component, *host_emit, *fallback, *stream, *empty;
+    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
 } AutoEmit;
 
 static PyObject *s_default_size, *s_anchor_thread, *s_anchors;
@@ -1130,12 +1149,15 @@ static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, 
     AutoEmit *self = (AutoEmit *)callable;
     if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 1 || !PyList_CheckExact(args[0]))
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
-    PyObject *size = PyObject_GetAttr(self->component, s_default_size);
-    if (size == NULL) return NULL;
-    Py_ssize_t expected = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
-    Py_DECREF(size);
-    if (expected == -1 && PyErr_Occurred()) return NULL;
-    if (expected != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+    if (self->size < 0) {
+        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+        if (size == NULL) return NULL;
+        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+        Py_DECREF(size);
+        if (known == -1 && PyErr_Occurred()) return NULL;
+        self->size = known;
+    }
+    if (self->size != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     PyObject *anchors = auto_anchors(self);
     if (anchors == NULL) return NULL;
@@ -1156,6 +1178,7 @@ static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
     Py_XSETREF(self->stream, Py_NewRef(stream));
     Py_XSETREF(self->empty, PyTuple_New(0));
     if (self->empty == NULL) return -1;
+    self->size = -1;
     self->vectorcall = AutoEmit_vectorcall;
     return 0;
 }
