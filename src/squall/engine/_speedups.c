@@ -19,6 +19,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <pythread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +88,22 @@ static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
     int rc = PyDict_SetItem(dict, key, now);
     Py_DECREF(now);
     return rc;
+}
+
+/* ---- attribute reads on the hot path ----------------------------------------------- */
+
+/* getattr(obj, name) (new ref), read straight from obj's instance dict when it is there,
+ * else the generic lookup (a class default, or the AttributeError). Only for the plain
+ * instance attributes the hot path reads per tuple (Collector._hot, Bolt._squall_anchors,
+ * ...): no data descriptor on their classes shadows them, so both reads agree. */
+static PyObject *fast_attr(PyObject *obj, PyObject *name) {
+    PyObject **dictptr = _PyObject_GetDictPtr(obj);
+    if (dictptr != NULL && *dictptr != NULL) {
+        PyObject *value = PyDict_GetItemWithError(*dictptr, name); /* borrowed */
+        if (value != NULL) return Py_NewRef(value);
+        if (PyErr_Occurred()) return NULL;
+    }
+    return PyObject_GetAttr(obj, name);
 }
 
 /* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
@@ -718,6 +735,8 @@ typedef struct {
     uint64_t rng[4]; /* xoshiro256**: edges need 64 random bits, not a crypto RNG */
     PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
     PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
+    PyObject *port_type; /* OutPort, once seen, and where its records slot is (__slots__) */
+    Py_ssize_t records_offset;
     uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
 } BoltEmit;
 
@@ -747,6 +766,20 @@ static PyObject *port_for(BoltEmit *self, PyObject *task) {
         }
     }
     return PyObject_CallOneArg(self->new_port, task);
+}
+
+/* port.records (new ref), read from its __slots__ slot where OutPort keeps it */
+static PyObject *port_records(BoltEmit *self, PyObject *port) {
+    if ((PyObject *)Py_TYPE(port) != self->port_type) {
+        PyObject *descr = _PyType_Lookup(Py_TYPE(port), s_records); /* borrowed */
+        if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)
+            || ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX)
+            return PyObject_GetAttr(port, s_records); /* not a slot: the generic lookup */
+        Py_XSETREF(self->port_type, Py_NewRef((PyObject *)Py_TYPE(port)));
+        self->records_offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    }
+    PyObject *records = *(PyObject **)((char *)port + self->records_offset);
+    return records != NULL ? Py_NewRef(records) : PyObject_GetAttr(port, s_records); /* unset: its AttributeError */
 }
 
 /* the receiving task of a hot stream: the fields chooser's key cache first */
@@ -785,7 +818,7 @@ static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObje
         if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
     }
     if ((port = port_for(self, task)) == NULL) goto error;
-    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if ((records = port_records(self, port)) == NULL) goto error;
     if (!PyList_Check(records)) {
         PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
         goto error;
@@ -840,7 +873,7 @@ static PyObject *heat(BoltEmit *self, PyObject *anchors) {
     else if (PyList_CheckExact(anchors) && PyList_GET_SIZE(anchors) == 1) handle = PyList_GET_ITEM(anchors, 0);
     if (handle == NULL || !PyLong_CheckExact(handle) || Py_SIZE(handle) <= 0)
         return PyObject_CallOneArg(self->heat, anchors);
-    PyObject *inputs = PyObject_GetAttr(self->collector, s_inputs);
+    PyObject *inputs = fast_attr(self->collector, s_inputs);
     if (inputs == NULL) return NULL;
     PyObject *entry = PyDict_Check(inputs) ? PyDict_GetItemWithError(inputs, handle) : NULL; /* borrowed */
     if (entry == NULL || PySequence_Fast_GET_SIZE(entry) != 2 || !(PyTuple_CheckExact(entry) || PyList_CheckExact(entry))
@@ -876,7 +909,7 @@ error:
 /* Under the lock: the hot case or collector._bolt_emit_slow; *targets gets the slow path's targets. */
 static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **targets) {
     PyObject *stream = args[0], *values = args[1], *anchors = args[2], *direct_task = args[4];
-    PyObject *hot = PyObject_GetAttr(self->collector, s_hot);
+    PyObject *hot = fast_attr(self->collector, s_hot);
     if (hot == NULL) return NULL;
     if (!PyTuple_Check(hot) || PyTuple_GET_SIZE(hot) != 2) {
         Py_DECREF(hot);
@@ -1087,6 +1120,7 @@ static int BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg) {
     Py_VISIT(self->last_stream);
     Py_VISIT(self->last_out);
     Py_VISIT(self->pending);
+    Py_VISIT(self->port_type);
     return 0;
 }
 
@@ -1105,6 +1139,7 @@ static int BoltEmit_clear(BoltEmit *self) {
     Py_CLEAR(self->last_stream);
     Py_CLEAR(self->last_out);
     Py_CLEAR(self->pending);
+    Py_CLEAR(self->port_type);
     return 0;
 }
 
@@ -1133,7 +1168,7 @@ static PyObject *s_default_size, *s_anchor_thread, *s_anchors;
 
 /* the auto anchors of a call on this thread (new ref), () elsewhere, NULL on error */
 static PyObject *auto_anchors(AutoEmit *self) {
-    PyObject *thread = PyObject_GetAttr(self->component, s_anchor_thread);
+    PyObject *thread = fast_attr(self->component, s_anchor_thread);
     if (thread == NULL) return NULL;
     int here = 0;
     if (PyLong_CheckExact(thread)) {
@@ -1142,7 +1177,7 @@ static PyObject *auto_anchors(AutoEmit *self) {
         else here = ident == PyThread_get_thread_ident();
     }
     Py_DECREF(thread);
-    return here ? PyObject_GetAttr(self->component, s_anchors) : Py_NewRef(self->empty);
+    return here ? fast_attr(self->component, s_anchors) : Py_NewRef(self->empty);
 }
 
 static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
@@ -1269,7 +1304,7 @@ static PyObject *spout_emit_one(BoltEmit *self, PyObject *out, PyObject *values,
         edge = PyLong_FromUnsignedLongLong(next_u64(self->rng) | 1);
     }
     if (root == NULL || edge == NULL || (port = port_for(self, task)) == NULL) goto error;
-    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if ((records = port_records(self, port)) == NULL) goto error;
     if (!PyList_Check(records)) {
         PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
         goto error;
