@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import select
 import signal
 import socket
@@ -132,6 +133,7 @@ class TaskHost:
         self._decode = self.collector._fast.decode_batch
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
+        self._wait_secs = 0.0  # inside poll(): asleep, or runnable but not yet scheduled
         self._poller = select.poll()  # registrations kept between waits
         self._polled: dict[int, int] = {}
         self._received = 0
@@ -504,7 +506,10 @@ class TaskHost:
                 if self._polled.get(fd) != mask:
                     poller.register(fd, mask)  # registering again modifies
             self._polled = events
-        for fd, _ in poller.poll(max(0.0, timeout) * 1000.0):
+        start = time.monotonic()
+        ready = poller.poll(max(0.0, timeout) * 1000.0)
+        self._wait_secs += time.monotonic() - start
+        for fd, _ in ready:
             if fd == self._wiring.death_read:
                 raise _Exit(0)  # the engine is gone: so are we
             if fd == self.wake_read:
@@ -543,9 +548,16 @@ class TaskHost:
                 self._best_effort_flush()
         self._close_component()
         self._send_final_metrics()
-        self.log(f"task {plan.task} of {plan.component!r} exiting with code {code} ({self._received} messages received, "
-            f"{self.executed} executed, {self._waits} waits, {sum(os.times()[:2]):.2f}s CPU, {os.times()[1]:.2f}s of it system)", 2)
+        self.log(f"task {plan.task} of {plan.component!r} exiting with code {code} ({self._exit_figures()})", 2)
         return code
+
+    def _exit_figures(self) -> str:
+        """The task's lifetime figures for its last log line: messages, waits, CPU, context switches."""
+        times = os.times()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return (f"{self._received} messages received, {self.executed} executed, {self._waits} waits "
+                f"({self._wait_secs:.2f}s waiting), {times.user + times.system:.2f}s CPU, {times.system:.2f}s of it system, "
+                f"{usage.ru_nvcsw} voluntary and {usage.ru_nivcsw} involuntary context switches")
 
     def _best_effort_flush(self) -> None:
         try:

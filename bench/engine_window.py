@@ -1,0 +1,146 @@
+"""Where a real word-count run's CPU goes between the spout's first emit and its last ack.
+
+Usage::
+
+    python bench/engine_window.py                  # 2,000,000 words, one run
+    python bench/engine_window.py --repeat 3 --words 1000000
+
+Runs ``wordcount_bench.WordCount`` (compiled hot path, acking, max.spout.pending 1000
+lines) on the embedded engine, like ``wordcount_bench.py`` does, and samples every
+process of the run (``/proc``) when the spout's start marker and its end marker
+appear. Prints per process: CPU seconds inside that window (the rate's window; the
+engine's start-up is outside it), voluntary and involuntary context switches; then
+the run's CPU per word inside the window, how much CPU other processes of the machine
+took meanwhile, and the idle CPU left. Each task's log line ("N messages received, M
+executed, W waits (S s waiting), ...") is printed too. Compare the task CPU with
+``bench/engine_stages.py``, which runs the same task hosts in one process. Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import wordcount_bench  # noqa: E402
+from _wordcount_data import make_lines  # noqa: E402
+
+from squall.engine import run_local  # noqa: E402
+
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_sample(proc: psutil.Process) -> tuple[str, float, int, int]:
+    """(role, CPU seconds, voluntary switches, involuntary switches) of one process."""
+    stat = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    switches = [int(re.search(rf"^{key}:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
+                for key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")]
+    role = "engine" if proc.pid == os.getpid() else "zygote/task"
+    return role, (int(stat[11]) + int(stat[12])) / _HZ, switches[0], switches[1]
+
+
+def sample() -> tuple[dict[int, tuple[str, float, int, int]], list[int], float]:
+    """Per-process samples of this process tree, the machine's /proc/stat CPU line, and the time."""
+    me = psutil.Process()
+    procs = {}
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            procs[proc.pid] = _proc_sample(proc)
+        except (OSError, AttributeError):
+            pass  # exited meanwhile
+    machine = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return procs, machine, time.perf_counter()
+
+
+class Window:
+    """Take a sample when ``out/start`` appears and one when ``out/end`` appears."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.samples: list[Any] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for marker in ("start", "end"):
+            while not (self.out / marker).exists():
+                time.sleep(0.001)
+            self.samples.append(sample())
+
+    def join(self) -> None:
+        self._thread.join(timeout=5.0)
+
+
+def one_run(words: int, pending: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        options = {"bench.out": str(out), "topology.max.spout.pending": pending, "bench.acking": True}
+        window = Window(out)
+        result = run_local(wordcount_bench.WordCount, until_idle=True, idle_secs=1.5, log_dir=out / "logs",
+                           options=options)
+        window.join()
+        if len(window.samples) != 2:
+            raise SystemExit(f"the run did not finish: {result.problem() or 'no end marker'}")
+        (before, m0, t0), (after, m1, t1) = window.samples
+        secs = t1 - t0
+        print(f"{words:,} words: {words / secs:,.0f} words/s (window {secs:.2f}s), "
+              f"p99 {result['lines'].complete_p99_ms:.1f} ms, load average {os.getloadavg()[0]:.1f}")
+        names, ends = task_logs(out / "logs")
+        ours = 0.0
+        for pid, (role, cpu, vol, invol) in sorted(after.items()):
+            role = names.get(pid, role)
+            if pid not in before:
+                continue
+            used = cpu - before[pid][1]
+            ours += used
+            print(f"  pid {pid:>7} {role:<11} CPU {used:5.2f}s ({used / secs:4.0%} of the window), "
+                  f"switches: {vol - before[pid][2]} voluntary, {invol - before[pid][3]} involuntary")
+        delta = [b - a for a, b in zip(m0, m1)]
+        total, idle = sum(delta) / _HZ, (delta[3] + delta[4]) / _HZ
+        print(f"  this run: {ours:.2f} CPU-s = {ours * 1e6 / words:.2f} us/word in the window; machine: "
+              f"{total:.2f} CPU-s, {idle:.2f} idle ({idle / total:.0%}), other processes {total - idle - ours:.2f}")
+        for line in ends:
+            print(f"  {line}")
+
+
+def task_logs(logs: Path) -> tuple[dict[int, str], list[str]]:
+    """Map each task's pid to its name ("split[4]") and collect their exit lines (lifetime figures)."""
+    names: dict[int, str] = {}
+    ends: list[str] = []
+    for log in sorted(logs.glob("*.log")):
+        for line in log.read_text().splitlines():
+            start = re.search(r" (\S+\[\d+\]): task .* starting \(pid (\d+)", line)
+            if start:
+                names[int(start.group(2))] = start.group(1)
+            elif " exiting with code " in line:
+                ends.append(line.split(" INFO ", 1)[-1])
+    return names, ends
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--words", type=int, default=2_000_000)
+    parser.add_argument("--pending", type=int, default=1000, help="topology.max.spout.pending (lines)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    wordcount_bench.LINES.extend(make_lines(args.words))
+    cloudpickle.register_pickle_by_value(wordcount_bench)  # the tasks get the lines with the classes
+    words = len(wordcount_bench.LINES) * 10
+    for _ in range(args.repeat):
+        one_run(words, args.pending)
+
+
+if __name__ == "__main__":
+    main()
