@@ -14,17 +14,24 @@ the run's CPU per word inside the window, how much CPU other processes of the ma
 took meanwhile, and the idle CPU left. Each task's log line ("N messages received, M
 executed, W waits (S s waiting), ...") is printed too. Compare the task CPU with
 ``bench/engine_stages.py``, which runs the same task hosts in one process. Linux only.
+
+``--trace`` has every task record its waits (``SQUALL_ENGINE_WAIT_TRACE``) and adds:
+each task's share of the window spent waiting, how long 0, 1, ... 5 tasks were not
+waiting (at most one: a core of the two had nothing of this run to do), which task
+ran alone then, and how many of the spout's waits began at max.spout.pending.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ import wordcount_bench  # noqa: E402
 from _wordcount_data import make_lines  # noqa: E402
 
 from squall.engine import run_local  # noqa: E402
+from squall.engine._task import WAIT_TRACE_ENV  # noqa: E402
 
 _HZ = os.sysconf("SC_CLK_TCK")
 
@@ -83,9 +91,11 @@ class Window:
         self._thread.join(timeout=5.0)
 
 
-def one_run(words: int, pending: int) -> None:
+def one_run(words: int, pending: int, trace: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
+        if trace:
+            os.environ[WAIT_TRACE_ENV] = str(out)
         options = {"bench.out": str(out), "topology.max.spout.pending": pending, "bench.acking": True}
         window = Window(out)
         result = run_local(wordcount_bench.WordCount, until_idle=True, idle_secs=1.5, log_dir=out / "logs",
@@ -113,6 +123,40 @@ def one_run(words: int, pending: int) -> None:
               f"{total:.2f} CPU-s, {idle:.2f} idle ({idle / total:.0%}), other processes {total - idle - ours:.2f}")
         for line in ends:
             print(f"  {line}")
+        if trace:
+            print_waits(out, float((out / "start").read_text()), max(float(p.read_text()) for p in out.glob("end*")),
+                        pending)
+
+
+def print_waits(out: Path, start: float, end: float, pending: int) -> None:
+    """Summarise the tasks' wait traces inside the window [start, end] (wall-clock seconds)."""
+    waits: dict[str, list[tuple[float, float, int]]] = {}
+    for path in sorted(out.glob("*.waits.json")):
+        data = json.loads(path.read_text())
+        waits[data["task"]] = [(max(a, start), min(b, end), p) for a, b, p in data["waits"] if b > start and a < end]
+    span = end - start
+    events: list[tuple[float, int, str]] = []
+    for task, spans in waits.items():
+        waited = sum(b - a for a, b, _ in spans)
+        paused = sum(1 for *_, p in spans if p >= pending)
+        print(f"  {task}: {len(spans)} waits in the window, {waited / span:.0%} of it waiting"
+              + (f"; {paused} waits began at max.spout.pending" if paused else ""))
+        for a, b, _ in spans:
+            events += [(a, 0, task), (b, 1, task)]  # 0: begins waiting, 1: runs again
+    events.sort()
+    running = set(waits)
+    busy: Counter = Counter()  # tasks not waiting -> seconds
+    alone: Counter = Counter()  # the one task not waiting -> seconds
+    now = start
+    for when, kind, task in events:
+        busy[len(running)] += when - now
+        if len(running) <= 1:
+            alone[next(iter(running), "none")] += when - now
+        now = when
+        (running.discard if kind == 0 else running.add)(task)
+    busy[len(running)] += end - now
+    print("  time with N tasks not waiting: " + ", ".join(f"{n}: {secs / span:.1%}" for n, secs in sorted(busy.items())))
+    print("  at most one task not waiting: " + ", ".join(f"{task} {secs * 1000:.0f} ms" for task, secs in alone.most_common()))
 
 
 def task_logs(logs: Path) -> tuple[dict[int, str], list[str]]:
@@ -134,12 +178,13 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=2_000_000)
     parser.add_argument("--pending", type=int, default=1000, help="topology.max.spout.pending (lines)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--trace", action="store_true", help="record every task's waits and summarise them")
     args = parser.parse_args()
     wordcount_bench.LINES.extend(make_lines(args.words))
     cloudpickle.register_pickle_by_value(wordcount_bench)  # the tasks get the lines with the classes
     words = len(wordcount_bench.LINES) * 10
     for _ in range(args.repeat):
-        one_run(words, args.pending)
+        one_run(words, args.pending, args.trace)
 
 
 if __name__ == "__main__":

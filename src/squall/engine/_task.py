@@ -11,6 +11,7 @@ upstream and acks always flow back: no deadlock.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import resource
 import select
@@ -53,6 +54,7 @@ _RECV_BYTES = 1 << 19
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _new = tuple.__new__
+WAIT_TRACE_ENV = "SQUALL_ENGINE_WAIT_TRACE"  # developer aid: a directory; each task writes its waits there
 
 
 DispatchFn = Callable[[Any, Sequence[Tuple], Callable[[Exception, Tuple], None], Any, Any], None]
@@ -134,6 +136,8 @@ class TaskHost:
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._wait_secs = 0.0  # inside poll(): asleep, or runnable but not yet scheduled
+        # (start, end, spout trees pending) of every wait, when WAIT_TRACE_ENV names a directory
+        self._wait_trace: Optional[list[tuple[float, float, int]]] = [] if os.environ.get(WAIT_TRACE_ENV) else None
         self._poller = select.poll()  # registrations kept between waits
         self._polled: dict[int, int] = {}
         self._received = 0
@@ -508,7 +512,10 @@ class TaskHost:
             self._polled = events
         start = time.monotonic()
         ready = poller.poll(max(0.0, timeout) * 1000.0)
-        self._wait_secs += time.monotonic() - start
+        end = time.monotonic()
+        self._wait_secs += end - start
+        if self._wait_trace is not None:
+            self._wait_trace.append((start, end, len(self.collector.tracker.pending) if self.collector.tracker else -1))
         for fd, _ in ready:
             if fd == self._wiring.death_read:
                 raise _Exit(0)  # the engine is gone: so are we
@@ -547,9 +554,23 @@ class TaskHost:
                     self.log(f"failed the {held} input tuple{'s' if held > 1 else ''} this task still held", 2)
                 self._best_effort_flush()
         self._close_component()
+        self._write_wait_trace()
         self._send_final_metrics()
         self.log(f"task {plan.task} of {plan.component!r} exiting with code {code} ({self._exit_figures()})", 2)
         return code
+
+    def _write_wait_trace(self) -> None:
+        """Write this task's waits as JSON (wall-clock start and end, pending trees) to WAIT_TRACE_ENV's directory."""
+        if self._wait_trace is None:
+            return
+        offset = time.time() - time.monotonic()
+        waits = [(start + offset, end + offset, pending) for start, end, pending in self._wait_trace]
+        path = os.path.join(os.environ[WAIT_TRACE_ENV], f"{self.plan.component}-{self.task_id}.waits.json")
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"task": f"{self.plan.component}[{self.task_id}]", "waits": waits}, out)
+        except OSError as exc:
+            self.log(f"cannot write the wait trace {path}: {exc}", 3)
 
     def _exit_figures(self) -> str:
         """The task's lifetime figures for its last log line: messages, waits, CPU, context switches."""
