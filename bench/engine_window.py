@@ -111,12 +111,11 @@ def one_run(words: int, pending: int, trace: bool) -> None:
         ours = 0.0
         for pid, (role, cpu, vol, invol) in sorted(after.items()):
             role = names.get(pid, role)
-            if pid not in before:
-                continue
-            used = cpu - before[pid][1]
+            base = before.get(pid, (role, 0.0, 0, 0))  # forked after the first emit: all of it is in the window
+            used = cpu - base[1]
             ours += used
             print(f"  pid {pid:>7} {role:<11} CPU {used:5.2f}s ({used / secs:4.0%} of the window), "
-                  f"switches: {vol - before[pid][2]} voluntary, {invol - before[pid][3]} involuntary")
+                  f"switches: {vol - base[2]} voluntary, {invol - base[3]} involuntary")
         delta = [b - a for a, b in zip(m0, m1)]
         total, idle = sum(delta) / _HZ, (delta[3] + delta[4]) / _HZ
         print(f"  this run: {ours:.2f} CPU-s = {ours * 1e6 / words:.2f} us/word in the window; machine: "
