@@ -11,6 +11,10 @@
  *       a bolt's emit(values) (Bolt.emit's common call), every other call to fallback
  *   SpoutEmit(collector, hot_outs, port_list, limit, seed, fallback, pending, task_id)
  *       the spout task's emit, same arguments
+ *   SpoutAutoEmit(component, host_emit, fallback, stream)
+ *       a spout's emit(values) / emit(values, tup_id=x) (Spout.emit's common call), every other call to fallback
+ *   spout_acks(tracker, collector, spout, acks, start, now) -> (next index, exception) or None
+ *       a spout task's ACKS message folded into its pending trees (TaskHost._process_acks)
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
  *       -> list of Tuple, or None when the batch is not uniform
@@ -1249,6 +1253,312 @@ static PyTypeObject SpoutEmitType = {
     .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
 };
 
+/* ---- spout_acks: a spout task's ACKS message folded into its pending trees ------- */
+
+/* The loop of TaskHost._process_acks (twin: _hotpath.spout_acks). For each (root, value)
+ * pair of acks from index start on: XOR value into pending[root][0] (roots no longer
+ * pending are skipped: failed, timed out, or a previous incarnation's); a tree whose XOR
+ * reaches 0 is removed, its latency recorded (LatencyStats.add's buckets), counted in
+ * collector.acked, and spout.ack(msg id) called. An Exception from ack() stops the loop:
+ * the result is (index of the next pair, the exception), so the caller applies its
+ * error policy and may go on from there; else None. The counters are written back on
+ * every exit, a BaseException's too. */
+
+static PyObject *s_pending, *s_latency, *s_buckets, *s_count, *s_total, *s_acked, *s_ack;
+
+#define BUCKETS_PER_OCTAVE 8
+#define MIN_BUCKET (-10 * BUCKETS_PER_OCTAVE) /* LatencyStats._MIN_LOG: at or below 1 us */
+
+/* LatencyStats.add's bucket: int(math.log2(ms) * 8) (math.log2 is libm's log2; int() and
+ * the cast both truncate toward zero), or MIN_BUCKET */
+static long latency_bucket(double ms) {
+    return ms > 0.001 ? (long)(log2(ms) * BUCKETS_PER_OCTAVE) : MIN_BUCKET;
+}
+
+/* buckets[index] = buckets.get(index, 0) + n */
+static int count_bucket(PyObject *buckets, long index, Py_ssize_t n) {
+    PyObject *key = PyLong_FromLong(index), *more = PyLong_FromSsize_t(n);
+    PyObject *old = key == NULL || more == NULL ? NULL : PyDict_GetItemWithError(buckets, key); /* borrowed */
+    PyObject *now = old != NULL ? PyNumber_Add(old, more) : PyErr_Occurred() ? NULL : Py_XNewRef(more);
+    int rc = now == NULL ? -1 : PyDict_SetItem(buckets, key, now);
+    Py_XDECREF(now);
+    Py_XDECREF(more);
+    Py_XDECREF(key);
+    return rc;
+}
+
+/* A call's bucket counts, kept in C and added to the histogram's dict once per call (the
+ * dict then holds what one buckets[i] += 1 per tree would leave). Latencies from 1 us to
+ * ~10 days fit; a bucket outside goes to the dict at once. */
+#define LOCAL_BUCKETS 400
+typedef struct {
+    Py_ssize_t counts[LOCAL_BUCKETS];
+    int low, high; /* the used range: low > high when empty */
+} Buckets;
+
+static int bucket_add(Buckets *b, PyObject *buckets, long index) {
+    long slot = index - MIN_BUCKET;
+    if (slot < 0 || slot >= LOCAL_BUCKETS) return count_bucket(buckets, index, 1);
+    if (b->low > b->high) b->low = b->high = (int)slot;
+    else if (slot < b->low) b->low = (int)slot;
+    else if (slot > b->high) b->high = (int)slot;
+    b->counts[slot]++;
+    return 0;
+}
+
+static int buckets_flush(Buckets *b, PyObject *buckets) {
+    for (int slot = b->low; slot <= b->high; slot++) {
+        if (b->counts[slot] && count_bucket(buckets, slot + MIN_BUCKET, b->counts[slot]) < 0) return -1;
+    }
+    return 0;
+}
+
+/* as_u64 on the hot loop: CPython 3.11's PyLong_AsUnsignedLongLong goes through
+ * _PyLong_AsByteArray for any int of more than one 30-bit digit (every edge); this reads
+ * the (at most 3) digits of an exact int in [0, 2**64) directly, and leaves the rest to as_u64. */
+static inline int fast_u64(PyObject *o, uint64_t *out) {
+#if PY_VERSION_HEX < 0x030C0000 && PyLong_SHIFT == 30
+    if (PyLong_CheckExact(o)) {
+        Py_ssize_t n = Py_SIZE(o);
+        const digit *d = ((PyLongObject *)o)->ob_digit;
+        if (n >= 0 && n <= 3 && (n < 3 || d[2] < (1u << (64 - 2 * PyLong_SHIFT)))) {
+            uint64_t v = 0;
+            while (n-- > 0) v = (v << PyLong_SHIFT) | d[n];
+            *out = v;
+            return 0;
+        }
+    }
+#endif
+    return as_u64(o, out);
+}
+
+/* obj.name += done (an int attribute) */
+static int add_to_attr(PyObject *obj, PyObject *name, Py_ssize_t done) {
+    PyObject *old = PyObject_GetAttr(obj, name);
+    if (old == NULL) return -1;
+    PyObject *more = PyLong_FromSsize_t(done);
+    PyObject *now = more == NULL ? NULL : PyNumber_Add(old, more);
+    Py_DECREF(old);
+    Py_XDECREF(more);
+    if (now == NULL) return -1;
+    int rc = PyObject_SetAttr(obj, name, now);
+    Py_DECREF(now);
+    return rc;
+}
+
+/* the local buckets into the histogram's, latency.count += done, latency.total = total,
+ * collector.acked += done; keeps a pending exception */
+static int write_back(PyObject *latency, PyObject *collector, PyObject *buckets, Buckets *local, Py_ssize_t done,
+                      double total) {
+    if (done == 0) return 0;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *total_obj = PyFloat_FromDouble(total);
+    int rc = total_obj == NULL || buckets_flush(local, buckets) < 0 || PyObject_SetAttr(latency, s_total, total_obj) < 0
+        || add_to_attr(latency, s_count, done) < 0 || add_to_attr(collector, s_acked, done) < 0 ? -1 : 0;
+    Py_XDECREF(total_obj);
+    if (rc < 0) {
+        Py_XDECREF(exc_type); Py_XDECREF(exc_value); Py_XDECREF(exc_tb);
+        return -1;
+    }
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return 0;
+}
+
+/* One pair: 1 when it completed a tree (*entry_out: the removed entry, a new ref), 0 when not, -1 on error. */
+static int fold_pair(PyObject *pending, PyObject *root, PyObject *value, PyObject **entry_out) {
+    PyObject *entry = PyDict_GetItemWithError(pending, root); /* borrowed */
+    if (entry == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) != 3) {
+        PyErr_SetString(PyExc_TypeError, "malformed pending tree: expected [xor, msg id, start]");
+        return -1;
+    }
+    uint64_t acked, xor;
+    if (fast_u64(value, &acked) < 0 || fast_u64(PyList_GET_ITEM(entry, 0), &xor) < 0) return -1;
+    if (acked ^ xor) { /* the tree still has unacked edges */
+        PyObject *rest = PyLong_FromUnsignedLongLong(acked ^ xor);
+        if (rest == NULL) return -1;
+        PyList_SetItem(entry, 0, rest); /* steals rest */
+        return 0;
+    }
+    Py_INCREF(entry);
+    if (PyDict_DelItem(pending, root) < 0) {
+        Py_DECREF(entry);
+        return -1;
+    }
+    *entry_out = entry;
+    return 1;
+}
+
+static PyObject *spout_acks(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !(PyList_CheckExact(args[3]) || PyTuple_CheckExact(args[3])) || !PyLong_CheckExact(args[4])
+        || !PyFloat_CheckExact(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "spout_acks(tracker, collector, spout, acks: list, start: int, now: float)");
+        return NULL;
+    }
+    PyObject *collector = args[1], *spout = args[2], *acks = args[3];
+    Py_ssize_t i = PyLong_AsSsize_t(args[4]);
+    if (i == -1 && PyErr_Occurred()) return NULL;
+    double now = PyFloat_AS_DOUBLE(args[5]), total = 0.0;
+    PyObject *pending = PyObject_GetAttr(args[0], s_pending), *latency = PyObject_GetAttr(args[0], s_latency);
+    PyObject *buckets = latency == NULL ? NULL : PyObject_GetAttr(latency, s_buckets);
+    PyObject *total_obj = latency == NULL ? NULL : PyObject_GetAttr(latency, s_total);
+    PyObject *result = NULL;
+    Py_ssize_t done = 0;
+    Buckets local;
+    local.low = 1;
+    local.high = 0;
+    memset(local.counts, 0, sizeof(local.counts));
+    if (pending == NULL || buckets == NULL || total_obj == NULL) goto out;
+    if (!PyDict_CheckExact(pending) || !PyDict_CheckExact(buckets)) {
+        PyErr_SetString(PyExc_TypeError, "spout_acks: the tracker's pending and its latency's buckets must be dicts");
+        goto out;
+    }
+    if ((total = PyFloat_AsDouble(total_obj)) == -1.0 && PyErr_Occurred()) goto out;
+    for (i = i < 0 ? 0 : i; i + 1 < PySequence_Fast_GET_SIZE(acks); i += 2) {
+        PyObject *entry = NULL;
+        int completed = fold_pair(pending, PySequence_Fast_GET_ITEM(acks, i), PySequence_Fast_GET_ITEM(acks, i + 1), &entry);
+        if (completed <= 0) {
+            if (completed < 0) goto out;
+            continue;
+        }
+        double start = PyFloat_AsDouble(PyList_GET_ITEM(entry, 2));
+        double ms = (now - start) * 1000.0;
+        if ((start == -1.0 && PyErr_Occurred()) || bucket_add(&local, buckets, latency_bucket(ms)) < 0) {
+            Py_DECREF(entry);
+            goto out;
+        }
+        total += ms;
+        done++;
+        PyObject *r = PyObject_CallMethodOneArg(spout, s_ack, PyList_GET_ITEM(entry, 1));
+        Py_DECREF(entry);
+        if (r != NULL) {
+            Py_DECREF(r);
+            continue;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) goto out; /* KeyboardInterrupt, SystemExit...: propagate */
+        PyObject *exc_type, *exc_value, *exc_tb;
+        PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+        PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
+        if (exc_tb != NULL) PyException_SetTraceback(exc_value, exc_tb);
+        Py_XDECREF(exc_type);
+        Py_XDECREF(exc_tb);
+        result = Py_BuildValue("(nN)", i + 2, exc_value); /* steals exc_value */
+        goto out;
+    }
+    result = Py_NewRef(Py_None);
+out:
+    if (latency != NULL && write_back(latency, collector, buckets, &local, done, total) < 0) Py_CLEAR(result);
+    Py_XDECREF(pending);
+    Py_XDECREF(latency);
+    Py_XDECREF(buckets);
+    Py_XDECREF(total_obj);
+    return result;
+}
+
+/* ---- SpoutAutoEmit: Spout.emit's common call without a Python frame -------------- */
+
+/* SpoutAutoEmit(component, host_emit, fallback, stream): emit(values), emit(values, x) and
+ * emit(values, tup_id=x), with one exact list of the default stream's size, are
+ * host_emit(stream, values, (), x or None, None, False): what Spout.emit does for those
+ * calls. Every other call goes to fallback (Spout.emit itself), so no rule lives only here. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *component, *host_emit, *fallback, *stream, *empty;
+} SpoutAutoEmit;
+
+static PyObject *s_tup_id;
+
+/* the tup_id of a common call (borrowed), or NULL when the call is not one */
+static PyObject *common_tup_id(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    if (kwnames == NULL) return nargs == 1 ? Py_None : nargs == 2 ? args[1] : NULL;
+    if (nargs != 1 || PyTuple_GET_SIZE(kwnames) != 1) return NULL;
+    PyObject *name = PyTuple_GET_ITEM(kwnames, 0); /* keyword names are exact str, usually interned */
+    return name == s_tup_id || PyUnicode_Compare(name, s_tup_id) == 0 ? args[1] : NULL;
+}
+
+static PyObject *SpoutAutoEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    SpoutAutoEmit *self = (SpoutAutoEmit *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *tup_id = nargs >= 1 && PyList_CheckExact(args[0]) ? common_tup_id(args, nargs, kwnames) : NULL;
+    if (tup_id == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+    if (size == NULL) return NULL;
+    Py_ssize_t expected = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+    Py_DECREF(size);
+    if (expected == -1 && PyErr_Occurred()) return NULL;
+    if (expected != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    PyObject *call[6] = {self->stream, args[0], self->empty, tup_id, Py_None, Py_False};
+    return PyObject_Vectorcall(self->host_emit, call, 6, NULL);
+}
+
+static int SpoutAutoEmit_init(SpoutAutoEmit *self, PyObject *args, PyObject *kwds) {
+    PyObject *component, *host_emit, *fallback, *stream;
+    static char *kwlist[] = {"component", "host_emit", "fallback", "stream", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOU", kwlist, &component, &host_emit, &fallback, &stream))
+        return -1;
+    Py_XSETREF(self->component, Py_NewRef(component));
+    Py_XSETREF(self->host_emit, Py_NewRef(host_emit));
+    Py_XSETREF(self->fallback, Py_NewRef(fallback));
+    Py_XSETREF(self->stream, Py_NewRef(stream));
+    Py_XSETREF(self->empty, PyTuple_New(0));
+    if (self->empty == NULL) return -1;
+    self->vectorcall = SpoutAutoEmit_vectorcall;
+    return 0;
+}
+
+static int SpoutAutoEmit_traverse(SpoutAutoEmit *self, visitproc visit, void *arg) {
+    Py_VISIT(self->component);
+    Py_VISIT(self->host_emit);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->stream);
+    Py_VISIT(self->empty);
+    return 0;
+}
+
+static int SpoutAutoEmit_clear(SpoutAutoEmit *self) {
+    Py_CLEAR(self->component);
+    Py_CLEAR(self->host_emit);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->stream);
+    Py_CLEAR(self->empty);
+    return 0;
+}
+
+static void SpoutAutoEmit_dealloc(SpoutAutoEmit *self) {
+    PyObject_GC_UnTrack(self);
+    SpoutAutoEmit_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *SpoutAutoEmit_call_unready(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyErr_SetString(PyExc_TypeError, "SpoutAutoEmit(component, host_emit, fallback, stream) was not initialised");
+    return NULL;
+}
+
+static PyObject *SpoutAutoEmit_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    SpoutAutoEmit *self = (SpoutAutoEmit *)PyType_GenericNew(type, args, kwds);
+    if (self != NULL) self->vectorcall = SpoutAutoEmit_call_unready;
+    return (PyObject *)self;
+}
+
+static PyTypeObject SpoutAutoEmitType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "squall.engine._speedups.SpoutAutoEmit",
+    .tp_basicsize = sizeof(SpoutAutoEmit),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Spout.emit(values, tup_id=x) of one component: the common call in C, every other call to Spout.emit.",
+    .tp_new = SpoutAutoEmit_new,
+    .tp_init = (initproc)SpoutAutoEmit_init,
+    .tp_dealloc = (destructor)SpoutAutoEmit_dealloc,
+    .tp_traverse = (traverseproc)SpoutAutoEmit_traverse,
+    .tp_clear = (inquiry)SpoutAutoEmit_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(SpoutAutoEmit, vectorcall),
+};
+
 static PyMethodDef methods[] = {
     {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
      "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
@@ -1258,6 +1568,9 @@ static PyMethodDef methods[] = {
      "decode_batch(data, tables, inputs, first, tuple_class): (src, Tuples) of a DATA batch, or None."},
     {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
      "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
+    {"spout_acks", (PyCFunction)(void (*)(void))spout_acks, METH_FASTCALL,
+     "spout_acks(tracker, collector, spout, acks, start, now): fold an ACKS message's pairs into the pending trees; "
+     "(next index, exception) when ack() raised, else None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1283,9 +1596,18 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_default_size, "_squall_default_size");
     INTERN(s_anchor_thread, "_squall_anchor_thread");
     INTERN(s_anchors, "_squall_anchors");
+    INTERN(s_pending, "pending");
+    INTERN(s_latency, "latency");
+    INTERN(s_buckets, "buckets");
+    INTERN(s_count, "count");
+    INTERN(s_total, "total");
+    INTERN(s_acked, "acked");
+    INTERN(s_ack, "ack");
+    INTERN(s_tup_id, "tup_id");
     if ((one = PyLong_FromLong(1)) == NULL) return NULL;
 #undef INTERN
-    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0 || PyType_Ready(&AutoEmitType) < 0)
+    if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0 || PyType_Ready(&AutoEmitType) < 0
+        || PyType_Ready(&SpoutAutoEmitType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
@@ -1304,6 +1626,12 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     Py_INCREF(&AutoEmitType);
     if (PyModule_AddObject(m, "AutoEmit", (PyObject *)&AutoEmitType) < 0) {
         Py_DECREF(&AutoEmitType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&SpoutAutoEmitType);
+    if (PyModule_AddObject(m, "SpoutAutoEmit", (PyObject *)&SpoutAutoEmitType) < 0) {
+        Py_DECREF(&SpoutAutoEmitType);
         Py_DECREF(m);
         return NULL;
     }

@@ -120,6 +120,7 @@ class TaskHost:
         self._rview = memoryview(self._rbuf)
         self._uniform = self.collector._fast.uniform_tuples
         self._decode = self.collector._fast.decode_batch
+        self._spout_acks = self.collector._fast.spout_acks
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._poller = select.poll()  # registrations kept between waits
@@ -140,9 +141,12 @@ class TaskHost:
     # -- ComponentHost (emit, ack, ack_many, fail: the collector's) -----------------------
 
     def bind_emit(self, component: Any, emit: Any) -> Any:
-        """Return a bolt's ``emit`` with its common call compiled (``_hotpath.AutoEmit``), or ``emit`` itself."""
+        """Return a component's ``emit`` with its common call compiled, or ``emit`` itself.
+
+        ``_hotpath.AutoEmit`` for a bolt, ``_hotpath.SpoutAutoEmit`` for a spout.
+        """
         if self.is_spout:
-            return emit
+            return self.collector._fast.SpoutAutoEmit(component, self.emit, emit, DEFAULT_STREAM)
         return self.collector._fast.AutoEmit(component, self.emit, emit, DEFAULT_STREAM)
 
     def log(self, message: str, level: int) -> None:
@@ -317,24 +321,14 @@ class TaskHost:
         if tracker is None:
             return
         now = time.monotonic()
-        pending = tracker.pending
-        latency = tracker.latency
         spout = self.instance
-        for root, value in zip(acks[0::2], acks[1::2]):
-            entry = pending.get(root)
-            if entry is None:
-                continue  # already failed or timed out, or owned by a previous incarnation
-            value ^= entry[0]
-            if value:
-                entry[0] = value
-                continue
-            del pending[root]
-            latency.add((now - entry[2]) * 1000.0)
-            self.collector.acked += 1
-            try:
-                spout.ack(entry[1])
-            except Exception as exc:
-                self._user_error(exc, "in ack()")
+        start = 0
+        while True:  # the pairs in order; a crash in ack() stops there, or goes on (the error policy)
+            stopped = self._spout_acks(tracker, self.collector, spout, acks, start, now)
+            if stopped is None:
+                break
+            start, exc = stopped
+            self._user_error(exc, "in ack()")
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
