@@ -13,6 +13,7 @@ word count: the rest is user code, object allocation and the api's emit and disp
   (the api's ``Spout.emit`` for everything else);
 * ``spout_acks``: a spout task's ACKS message folded into its pending trees (latency,
   acked count and ``ack()`` of each completed tree);
+* ``spout_burst``: a spout task's loop of ``next_tuple`` calls;
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
 * ``decode_batch``: a DATA batch's bytes straight to ``Tuple`` objects (else None: msgpack);
@@ -217,6 +218,37 @@ def spout_acks(tracker: Any, collector: Any, spout: Any, acks: Sequence[int], st
             spout.ack(entry[1])
         except Exception as exc:
             return index + 2, exc
+    return None
+
+
+def spout_burst(target: Any, method: Optional[str], collector: Any, pending: dict[int, Any], count: int,
+                limit: Optional[int]) -> Optional[tuple[int, Exception, int]]:
+    """Call ``target.<method>()`` (looked up per call), or ``target()`` when ``method`` is None, up to ``count`` times.
+
+    Stop after a call that emitted nothing (``collector.emit_calls`` unchanged), left
+    the collector blocked, or brought ``len(pending)`` to ``limit`` (None: no limit).
+    An ``Exception`` from the call stops the loop: return ``(calls left, exception,
+    collector.emit_calls before that call)``, so the caller applies its error policy
+    and the same checks, and may go on; else None.
+
+    >>> from types import SimpleNamespace
+    >>> collector = SimpleNamespace(emit_calls=0, blocked=False)
+    >>> def emit(): collector.emit_calls += 1
+    >>> spout_burst(emit, None, collector, {}, 5, None), collector.emit_calls
+    (None, 5)
+    """
+    while count > 0:
+        before = collector.emit_calls
+        count -= 1
+        try:
+            if method is None:
+                target()
+            else:
+                getattr(target, method)()
+        except Exception as exc:
+            return count, exc, before
+        if collector.emit_calls == before or collector.blocked or (limit is not None and len(pending) >= limit):
+            break
     return None
 
 

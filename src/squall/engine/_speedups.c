@@ -15,6 +15,8 @@
  *       a spout's emit(values) / emit(values, tup_id=x) (Spout.emit's common call), every other call to fallback
  *   spout_acks(tracker, collector, spout, acks, start, now) -> (next index, exception) or None
  *       a spout task's ACKS message folded into its pending trees (TaskHost._process_acks)
+ *   spout_burst(target, method, collector, pending, count, limit) -> (calls left, exception, emit_calls before) or None
+ *       the next_tuple loop of TaskHost._spout_burst
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
  *       -> list of Tuple, or None when the batch is not uniform
@@ -1456,6 +1458,70 @@ out:
     return result;
 }
 
+/* ---- spout_burst: the loop of TaskHost._spout_burst ------------------------------- */
+
+/* spout_burst(target, method, collector, pending, count, limit): up to count times, call
+ * target.<method>() (looked up per call, as Spout._squall_next_tuple looks up next_tuple),
+ * or target() when method is None; stop after a call that emitted nothing
+ * (collector.emit_calls unchanged), or left the collector blocked, or brought len(pending)
+ * to limit (None: no limit). An Exception from the call stops the loop: the result is
+ * (calls left, the exception, collector.emit_calls before that call), so the caller applies
+ * its error policy and the same checks, and may go on; else None. Twin: _hotpath.spout_burst. */
+
+static PyObject *s_blocked;
+
+/* 1 when the burst stops after a call that started at emit_calls == before, 0 when not, -1 on error */
+static int burst_stops(PyObject *collector, PyObject *pending, PyObject *before, Py_ssize_t limit) {
+    PyObject *after = PyObject_GetAttr(collector, s_emit_calls);
+    if (after == NULL) return -1;
+    int same = after == before ? 1 : PyObject_RichCompareBool(after, before, Py_EQ);
+    Py_DECREF(after);
+    if (same != 0) return same;
+    PyObject *blocked = PyObject_GetAttr(collector, s_blocked);
+    if (blocked == NULL) return -1;
+    int stop = PyObject_IsTrue(blocked);
+    Py_DECREF(blocked);
+    if (stop != 0) return stop;
+    return limit >= 0 && PyDict_GET_SIZE(pending) >= limit;
+}
+
+static PyObject *spout_burst(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !(args[1] == Py_None || PyUnicode_CheckExact(args[1])) || !PyDict_CheckExact(args[3])
+        || !PyLong_CheckExact(args[4]) || !(args[5] == Py_None || PyLong_CheckExact(args[5]))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "spout_burst(target, method: str | None, collector, pending: dict, count: int, limit: int | None)");
+        return NULL;
+    }
+    PyObject *target = args[0], *method = args[1], *collector = args[2], *pending = args[3];
+    Py_ssize_t left = PyLong_AsSsize_t(args[4]), limit = args[5] == Py_None ? -1 : PyLong_AsSsize_t(args[5]);
+    if ((left == -1 || limit == -1) && PyErr_Occurred()) return NULL;
+    while (left > 0) {
+        PyObject *before = PyObject_GetAttr(collector, s_emit_calls);
+        if (before == NULL) return NULL;
+        PyObject *r = method == Py_None ? PyObject_CallNoArgs(target) : PyObject_CallMethodNoArgs(target, method);
+        left--;
+        if (r == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) { /* KeyboardInterrupt, SystemExit...: propagate */
+                Py_DECREF(before);
+                return NULL;
+            }
+            PyObject *exc_type, *exc_value, *exc_tb;
+            PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+            PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
+            if (exc_tb != NULL) PyException_SetTraceback(exc_value, exc_tb);
+            Py_XDECREF(exc_type);
+            Py_XDECREF(exc_tb);
+            return Py_BuildValue("(nNN)", left, exc_value, before); /* steals exc_value and before */
+        }
+        Py_DECREF(r);
+        int stop = burst_stops(collector, pending, before, limit);
+        Py_DECREF(before);
+        if (stop < 0) return NULL;
+        if (stop) break;
+    }
+    Py_RETURN_NONE;
+}
+
 /* ---- SpoutAutoEmit: Spout.emit's common call without a Python frame -------------- */
 
 /* SpoutAutoEmit(component, host_emit, fallback, stream): emit(values), emit(values, x) and
@@ -1571,6 +1637,9 @@ static PyMethodDef methods[] = {
     {"spout_acks", (PyCFunction)(void (*)(void))spout_acks, METH_FASTCALL,
      "spout_acks(tracker, collector, spout, acks, start, now): fold an ACKS message's pairs into the pending trees; "
      "(next index, exception) when ack() raised, else None."},
+    {"spout_burst", (PyCFunction)(void (*)(void))spout_burst, METH_FASTCALL,
+     "spout_burst(target, method, collector, pending, count, limit): call next_tuple up to count times; "
+     "(calls left, exception, emit_calls before) when it raised, else None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1604,6 +1673,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_acked, "acked");
     INTERN(s_ack, "ack");
     INTERN(s_tup_id, "tup_id");
+    INTERN(s_blocked, "blocked");
     if ((one = PyLong_FromLong(1)) == NULL) return NULL;
 #undef INTERN
     if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0 || PyType_Ready(&AutoEmitType) < 0
