@@ -164,7 +164,7 @@ def test_spout_burst_stops_where_the_python_loop_stopped(impl: Any, method: Any)
                 collector.blocked = spout.calls > blocked_after
             spout.next_tuple = emit_then_block  # type: ignore[method-assign]  # looked up per call
         target = spout if method else spout.next_tuple
-        result = impl.spout_burst(target, method, collector, pending, count, limit)
+        result = impl.spout_burst(target, method, collector, None, pending, count, limit)
         return result, spout.calls, collector.emit_calls
 
     assert run([1] * 10, 5, None) == (None, 5, 5)  # the count
@@ -172,8 +172,8 @@ def test_spout_burst_stops_where_the_python_loop_stopped(impl: Any, method: Any)
     assert run([1, 2, 1, 1], 10, 4) == (None, 3, 4)  # pending reached the limit
     assert run([1] * 10, 10, None, blocked_after=2) == (None, 3, 3)  # the collector blocked
     error = ValueError("no line")
-    (left, exc, before), calls, emitted = run([1, 1, error, 1], 10, None)
-    assert (left, exc, before, calls, emitted) == (7, error, 2, 3, 2)
+    (left, exc, emitted), calls, emits = run([1, 1, error, 1], 10, None)
+    assert (left, exc, emitted, calls, emits) == (7, error, False, 3, 2)
     assert exc.__traceback__ is not None
     with pytest.raises(KeyboardInterrupt):
         run([1, KeyboardInterrupt()], 10, None)
@@ -255,6 +255,21 @@ def test_a_crash_in_next_tuple_is_handled_as_before(impl: Any, tmp_path: Any, st
         assert host._spout_burst(None) == 5 and host.instance.n == 7
 
 
+def test_a_burst_counts_the_emits_of_the_general_path_too(impl: Any, tmp_path: Any) -> None:
+    host = _spout_host(tmp_path, _BadLines, False)
+    host.instance.n = 2  # past the bad line
+    host.batch = 4
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()  # a second thread: the compiled emit takes the general (locked) path
+    try:
+        assert host._spout_burst(None) == 4 and host.instance.n == 6
+    finally:
+        done.set()
+        other.join(10)
+    assert host._spout_burst(None) == 4 and host.collector.emit_calls == 8
+
+
 # -- SpoutAutoEmit: Spout.emit's common call -----------------------------------------------
 
 
@@ -313,8 +328,8 @@ def test_the_spout_functions_name_what_is_wrong_with_their_arguments() -> None:
          TypeError, "the tracker's pending and its latency's buckets must be dicts"),
         (lambda: _speedups.spout_acks(SimpleNamespace(pending={root: (5, "m", 1.0)}, latency=LatencyStats()), None, None,
                                       [root, 5], 0, 1.0), TypeError, r"malformed pending tree: expected \[xor, msg id, start\]"),
-        (lambda: _speedups.spout_burst(None, 1, None, {}, 1, None), TypeError,
-         r"spout_burst\(target, method: str \| None, collector, pending: dict, count: int, limit: int \| None\)"),
+        (lambda: _speedups.spout_burst(None, 1, None, None, {}, 1, None), TypeError,
+         r"spout_burst\(target, method: str \| None, collector, emit, pending: dict, count: int, limit: int \| None\)"),
         (lambda: _speedups.SpoutAutoEmit.__new__(_speedups.SpoutAutoEmit)(["w"]), TypeError,
          r"SpoutAutoEmit\(component, host_emit, fallback, stream\) was not initialised"),
     ]

@@ -221,20 +221,21 @@ def spout_acks(tracker: Any, collector: Any, spout: Any, acks: Sequence[int], st
     return None
 
 
-def spout_burst(target: Any, method: Optional[str], collector: Any, pending: dict[int, Any], count: int,
-                limit: Optional[int]) -> Optional[tuple[int, Exception, int]]:
+def spout_burst(target: Any, method: Optional[str], collector: Any, emit: Any, pending: dict[int, Any], count: int,
+                limit: Optional[int]) -> Optional[tuple[int, Exception, bool]]:
     """Call ``target.<method>()`` (looked up per call), or ``target()`` when ``method`` is None, up to ``count`` times.
 
-    Stop after a call that emitted nothing (``collector.emit_calls`` unchanged), left
-    the collector blocked, or brought ``len(pending)`` to ``limit`` (None: no limit).
-    An ``Exception`` from the call stops the loop: return ``(calls left, exception,
-    collector.emit_calls before that call)``, so the caller applies its error policy
-    and the same checks, and may go on; else None.
+    Stop after a call that emitted nothing (``collector.emit_calls`` unchanged; the C
+    twin reads the count from ``emit``, the collector's emit, when it is a
+    ``SpoutEmit``), left the collector blocked, or brought ``len(pending)`` to
+    ``limit`` (None: no limit). An ``Exception`` from the call stops the loop: return
+    ``(calls left, exception, whether that call emitted)``, so the caller applies its
+    error policy and the same checks, and may go on; else None.
 
     >>> from types import SimpleNamespace
     >>> collector = SimpleNamespace(emit_calls=0, blocked=False)
     >>> def emit(): collector.emit_calls += 1
-    >>> spout_burst(emit, None, collector, {}, 5, None), collector.emit_calls
+    >>> spout_burst(emit, None, collector, None, {}, 5, None), collector.emit_calls
     (None, 5)
     """
     while count > 0:
@@ -246,7 +247,7 @@ def spout_burst(target: Any, method: Optional[str], collector: Any, pending: dic
             else:
                 getattr(target, method)()
         except Exception as exc:
-            return count, exc, before
+            return count, exc, collector.emit_calls != before
         if collector.emit_calls == before or collector.blocked or (limit is not None and len(pending) >= limit):
             break
     return None

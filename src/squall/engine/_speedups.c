@@ -15,7 +15,7 @@
  *       a spout's emit(values) / emit(values, tup_id=x) (Spout.emit's common call), every other call to fallback
  *   spout_acks(tracker, collector, spout, acks, start, now) -> (next index, exception) or None
  *       a spout task's ACKS message folded into its pending trees (TaskHost._process_acks)
- *   spout_burst(target, method, collector, pending, count, limit) -> (calls left, exception, emit_calls before) or None
+ *   spout_burst(target, method, collector, emit, pending, count, limit) -> (calls left, exception, emitted) or None
  *       the next_tuple loop of TaskHost._spout_burst
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
  *   uniform_tuples(inputs, first, records, component, stream, src, values_class, size, tuple_class)
@@ -628,6 +628,7 @@ typedef struct {
     PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
     PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
     uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
+    Py_ssize_t calls;  /* SpoutEmit: how much collector.emit_calls grew through it (spout_burst reads it) */
 } BoltEmit;
 
 static inline uint64_t rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -1172,13 +1173,35 @@ error:
     return NULL;
 }
 
+/* fallback(...) (Collector._spout_emit), with self->calls following collector.emit_calls */
+static PyObject *spout_emit_fallback(BoltEmit *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyObject *before = PyObject_GetAttr(self->collector, s_emit_calls);
+    if (before == NULL) return NULL;
+    PyObject *result = PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb); /* an emit that raised may have counted too */
+    PyObject *after = PyObject_GetAttr(self->collector, s_emit_calls);
+    Py_ssize_t grew = after == NULL ? -1 : PyLong_AsSsize_t(after) - PyLong_AsSsize_t(before);
+    Py_DECREF(before);
+    Py_XDECREF(after);
+    if (PyErr_Occurred()) {
+        Py_XDECREF(exc_type); Py_XDECREF(exc_value); Py_XDECREF(exc_tb);
+        Py_XDECREF(result);
+        return NULL;
+    }
+    self->calls += grew;
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return result;
+}
+
 static PyObject *SpoutEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
     BoltEmit *self = (BoltEmit *)callable;
     /* the common case: one receiving task, no direct task, and no other thread (then no lock is needed) */
     PyObject *out = kwnames == NULL && PyVectorcall_NARGS(nargsf) == 6 && args[4] == Py_None && only_thread()
         ? hot_out(self, args[0]) : NULL;
-    if (out == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    if (out == NULL) return spout_emit_fallback(self, args, nargsf, kwnames);
     if (count_emit_call(self) < 0) return NULL;
+    self->calls++;
     PyObject *task = spout_emit_one(self, out, args[1], args[3]);
     if (task == NULL) return NULL;
     int need_task_ids = PyObject_IsTrue(args[5]);
@@ -1460,23 +1483,30 @@ out:
 
 /* ---- spout_burst: the loop of TaskHost._spout_burst ------------------------------- */
 
-/* spout_burst(target, method, collector, pending, count, limit): up to count times, call
- * target.<method>() (looked up per call, as Spout._squall_next_tuple looks up next_tuple),
- * or target() when method is None; stop after a call that emitted nothing
- * (collector.emit_calls unchanged), or left the collector blocked, or brought len(pending)
- * to limit (None: no limit). An Exception from the call stops the loop: the result is
- * (calls left, the exception, collector.emit_calls before that call), so the caller applies
- * its error policy and the same checks, and may go on; else None. Twin: _hotpath.spout_burst. */
+/* spout_burst(target, method, collector, emit, pending, count, limit): up to count times,
+ * call target.<method>() (looked up per call, as Spout._squall_next_tuple looks up
+ * next_tuple), or target() when method is None; stop after a call that emitted nothing
+ * (collector.emit_calls unchanged: read from emit itself when it is a SpoutEmit, which
+ * counts the same calls), or left the collector blocked, or brought len(pending) to limit
+ * (None: no limit). An Exception from the call stops the loop: the result is (calls left,
+ * the exception, whether that call emitted), so the caller applies its error policy and
+ * the same checks, and may go on; else None. Twin: _hotpath.spout_burst. */
 
 static PyObject *s_blocked;
 
-/* 1 when the burst stops after a call that started at emit_calls == before, 0 when not, -1 on error */
-static int burst_stops(PyObject *collector, PyObject *pending, PyObject *before, Py_ssize_t limit) {
-    PyObject *after = PyObject_GetAttr(collector, s_emit_calls);
-    if (after == NULL) return -1;
-    int same = after == before ? 1 : PyObject_RichCompareBool(after, before, Py_EQ);
-    Py_DECREF(after);
-    if (same != 0) return same;
+/* how many emit calls so far: the SpoutEmit's own count, else collector.emit_calls; -1 on error */
+static Py_ssize_t emit_count(PyObject *collector, PyObject *emit) {
+    if (Py_IS_TYPE(emit, &SpoutEmitType)) return ((BoltEmit *)emit)->calls;
+    PyObject *calls = PyObject_GetAttr(collector, s_emit_calls);
+    if (calls == NULL) return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(calls);
+    Py_DECREF(calls);
+    return n;
+}
+
+/* 1 when the burst stops after a call that emitted (or not), 0 when not, -1 on error */
+static int burst_stops(PyObject *collector, PyObject *pending, int emitted, Py_ssize_t limit) {
+    if (!emitted) return 1;
     PyObject *blocked = PyObject_GetAttr(collector, s_blocked);
     if (blocked == NULL) return -1;
     int stop = PyObject_IsTrue(blocked);
@@ -1486,36 +1516,39 @@ static int burst_stops(PyObject *collector, PyObject *pending, PyObject *before,
 }
 
 static PyObject *spout_burst(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6 || !(args[1] == Py_None || PyUnicode_CheckExact(args[1])) || !PyDict_CheckExact(args[3])
-        || !PyLong_CheckExact(args[4]) || !(args[5] == Py_None || PyLong_CheckExact(args[5]))) {
-        PyErr_SetString(PyExc_TypeError,
-                        "spout_burst(target, method: str | None, collector, pending: dict, count: int, limit: int | None)");
+    if (nargs != 7 || !(args[1] == Py_None || PyUnicode_CheckExact(args[1])) || !PyDict_CheckExact(args[4])
+        || !PyLong_CheckExact(args[5]) || !(args[6] == Py_None || PyLong_CheckExact(args[6]))) {
+        PyErr_SetString(PyExc_TypeError, "spout_burst(target, method: str | None, collector, emit, pending: dict, "
+                                         "count: int, limit: int | None)");
         return NULL;
     }
-    PyObject *target = args[0], *method = args[1], *collector = args[2], *pending = args[3];
-    Py_ssize_t left = PyLong_AsSsize_t(args[4]), limit = args[5] == Py_None ? -1 : PyLong_AsSsize_t(args[5]);
+    PyObject *target = args[0], *method = args[1], *collector = args[2], *emit = args[3], *pending = args[4];
+    Py_ssize_t left = PyLong_AsSsize_t(args[5]), limit = args[6] == Py_None ? -1 : PyLong_AsSsize_t(args[6]);
     if ((left == -1 || limit == -1) && PyErr_Occurred()) return NULL;
     while (left > 0) {
-        PyObject *before = PyObject_GetAttr(collector, s_emit_calls);
-        if (before == NULL) return NULL;
+        Py_ssize_t before = emit_count(collector, emit);
+        if (before == -1 && PyErr_Occurred()) return NULL;
         PyObject *r = method == Py_None ? PyObject_CallNoArgs(target) : PyObject_CallMethodNoArgs(target, method);
         left--;
         if (r == NULL) {
-            if (!PyErr_ExceptionMatches(PyExc_Exception)) { /* KeyboardInterrupt, SystemExit...: propagate */
-                Py_DECREF(before);
-                return NULL;
-            }
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL; /* KeyboardInterrupt, SystemExit...: propagate */
             PyObject *exc_type, *exc_value, *exc_tb;
             PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
             PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
             if (exc_tb != NULL) PyException_SetTraceback(exc_value, exc_tb);
             Py_XDECREF(exc_type);
             Py_XDECREF(exc_tb);
-            return Py_BuildValue("(nNN)", left, exc_value, before); /* steals exc_value and before */
+            Py_ssize_t after = emit_count(collector, emit);
+            if (after == -1 && PyErr_Occurred()) {
+                Py_DECREF(exc_value);
+                return NULL;
+            }
+            return Py_BuildValue("(nNO)", left, exc_value, after != before ? Py_True : Py_False); /* steals exc_value */
         }
         Py_DECREF(r);
-        int stop = burst_stops(collector, pending, before, limit);
-        Py_DECREF(before);
+        Py_ssize_t after = emit_count(collector, emit);
+        if (after == -1 && PyErr_Occurred()) return NULL;
+        int stop = burst_stops(collector, pending, after != before, limit);
         if (stop < 0) return NULL;
         if (stop) break;
     }
@@ -1638,8 +1671,8 @@ static PyMethodDef methods[] = {
      "spout_acks(tracker, collector, spout, acks, start, now): fold an ACKS message's pairs into the pending trees; "
      "(next index, exception) when ack() raised, else None."},
     {"spout_burst", (PyCFunction)(void (*)(void))spout_burst, METH_FASTCALL,
-     "spout_burst(target, method, collector, pending, count, limit): call next_tuple up to count times; "
-     "(calls left, exception, emit_calls before) when it raised, else None."},
+     "spout_burst(target, method, collector, emit, pending, count, limit): call next_tuple up to count times; "
+     "(calls left, exception, whether it emitted) when it raised, else None."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -584,12 +584,12 @@ class TaskHost:
         start = collector.emit_calls
         left = self.batch
         while left:  # the calls in order; a crash in next_tuple() stops there, or goes on (the error policy)
-            stopped = self._burst(target, method, collector, pending, left, limit)
+            stopped = self._burst(target, method, collector, collector.emit, pending, left, limit)
             if stopped is None:
                 break
-            left, exc, before = stopped
+            left, exc, emitted = stopped
             self._user_error(exc, "in next_tuple()")
-            if collector.emit_calls == before or collector.blocked or (limit is not None and len(pending) >= limit):
+            if not emitted or collector.blocked or (limit is not None and len(pending) >= limit):
                 break
         self._run_callbacks()
         return collector.emit_calls - start
