@@ -136,6 +136,60 @@ def test_spout_acks_ignores_a_trailing_odd_value(impl: Any) -> None:
     assert tracker.pending[root][0] == 4 and spout.ids == []
 
 
+def _message(acks: list[Any], fails: tuple[int, ...] = ()) -> bytes:
+    from squall.engine._transport import ACKS, make_packer
+
+    return make_packer()((ACKS, 9, acks, list(fails)))
+
+
+@compiled
+@pytest.mark.parametrize("raising", [False, True])
+def test_an_acks_message_folds_from_its_bytes_as_from_its_list(raising: bool) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    now = 1000.0
+    results = []
+    for fold in ("bytes", "list"):
+        tracker, acks = _trees(random.Random(11), 200, now)
+        collector, spout = SimpleNamespace(acked=0), Acks(raise_on=("m9", "m21") if raising else ())
+        if fold == "bytes":
+            result = _speedups.fold_acks_message(_message(acks), tracker, collector, spout, now)
+            assert (result is True) != raising
+        else:
+            result = _speedups.spout_acks(tracker, collector, spout, acks, 0, now)
+        stops = []
+        while result not in (None, True):  # go on after each crash, from where it stopped
+            stops.append((result[0], str(result[1])))
+            result = _speedups.spout_acks(tracker, collector, spout, acks, result[0], now)
+        results.append((_state(tracker, collector, spout), stops))
+    assert results[0] == results[1]
+    assert len(results[0][1]) == (2 if raising else 0)
+
+
+@compiled
+@pytest.mark.parametrize("data", [
+    _message([5, 6], fails=(7,)),  # fails: the general path
+    _message([5, -6]),  # a negative int
+    _message([5, 6.0]),  # a float
+    _message([5, 2**64 - 1])[:-1],  # cut short
+    _message([5, 6]) + b"\x00",  # trailing bytes
+    b"\x93\x01\x09\x90",  # three items
+    b"\x94\x00\x09\x90\x90",  # a DATA kind
+    b"\x94\x02\x09\x90\x90",  # a FRAG kind
+    b"",
+], ids=["fails", "negative", "float", "short", "trailing", "three", "data", "frag", "empty"])
+def test_any_other_message_is_left_to_the_general_path_untouched(data: bytes) -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    tracker = SpoutTracker(TASK, 30.0)
+    tracker.start(5, 6, "m", 1.0)
+    collector, spout = SimpleNamespace(acked=0), Acks()
+    assert _speedups.fold_acks_message(data, tracker, collector, spout, 2.0) is None
+    assert (tracker.pending, collector.acked, spout.ids) == ({5: [6, "m", 1.0]}, 0, [])
+    assert _speedups.fold_acks_message(_message([5, 6]), tracker, collector, spout, 2.0) is True
+    assert (tracker.pending, collector.acked, spout.ids) == ({}, 1, ["m"])
+
+
 class _Bursting:
     """A spout stand-in: ``next_tuple`` emits ``plan[i]`` tuples at call i (raising where the plan says)."""
 
@@ -224,6 +278,31 @@ def test_a_crash_in_ack_leaves_what_it_left_before(impl: Any, tmp_path: Any, sto
         assert (pending, host.collector.acked, host.instance.acked) == ({}, 3, ["m0", "m1", "m2"])
     (report,) = host.reports
     assert report.startswith(f"src[{host.task_id}] in ack():") and "RuntimeError: ack broke" in report
+
+
+@pytest.mark.parametrize("stops", [True, False])
+def test_a_crash_in_ack_from_an_inbox_message_is_handled_as_before(impl: Any, tmp_path: Any, stops: bool) -> None:
+    from squall.engine._transport import ACKS
+
+    host = _spout_host(tmp_path, _Raising, stops)
+    pending = host.collector.tracker.pending
+    roots = [((n + 1) << TASK_BITS) | host.task_id for n in range(3)]
+    for n, root in enumerate(roots):
+        host.collector.tracker.start(root, 5, f"m{n}", 1.0)
+    inbox = host._wiring.inbox_write[host.task_id]
+    inbox.send(host._pack((ACKS, 9, [roots[0], 5, roots[1], 5, roots[2], 4], [])))
+    if stops:
+        with pytest.raises(_Exit):
+            host._read_inbox(8)
+        assert (list(pending), pending[roots[2]][0], host.collector.acked) == ([roots[2]], 5, 2)
+    else:
+        assert host._read_inbox(8) == 1
+        assert (list(pending), pending[roots[2]][0], host.collector.acked) == ([roots[2]], 1, 2)
+    assert host.instance.acked == ["m0", "m1"] and len(host.reports) == 1
+    inbox.send(host._pack((ACKS, 9, [roots[2], 1], [roots[0]])))  # with fails: the general path
+    if not stops:
+        assert host._read_inbox(8) == 1
+        assert (pending, host.collector.acked, host.collector.failed) == ({}, 3, 0)
 
 
 class _BadLines(Spout):

@@ -13,6 +13,7 @@ word count: the rest is user code, object allocation and the api's emit and disp
   (the api's ``Spout.emit`` for everything else);
 * ``spout_acks``: a spout task's ACKS message folded into its pending trees (latency,
   acked count and ``ack()`` of each completed tree);
+* ``fold_acks_message``: ``spout_acks`` straight from an ACKS message's bytes;
 * ``spout_burst``: a spout task's loop of ``next_tuple`` calls;
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
@@ -218,6 +219,18 @@ def spout_acks(tracker: Any, collector: Any, spout: Any, acks: Sequence[int], st
             spout.ack(entry[1])
         except Exception as exc:
             return index + 2, exc
+    return None
+
+
+def fold_acks_message(data: Any, tracker: Any, collector: Any, spout: Any, now: float) -> Any:
+    """Run ``spout_acks`` on the pairs of an encoded ACKS message, or return None when the general path must.
+
+    The compiled twin takes the msgpack bytes of ``(ACKS, src, [root, value, ...], [])``
+    (plain unsigned ints, no fails) without building their Python objects, and returns
+    True when done, or ``(index of the next pair, exception)`` when ``ack()`` raised
+    (the caller decodes the message and goes on from there); anything else, and every
+    message here, is left to the general path (msgpack, then ``spout_acks``).
+    """
     return None
 
 

@@ -15,6 +15,8 @@
  *       a spout's emit(values) / emit(values, tup_id=x) (Spout.emit's common call), every other call to fallback
  *   spout_acks(tracker, collector, spout, acks, start, now) -> (next index, exception) or None
  *       a spout task's ACKS message folded into its pending trees (TaskHost._process_acks)
+ *   fold_acks_message(data, tracker, collector, spout, now) -> True, (next index, exception) or None
+ *       spout_acks on the bytes of a plain ACKS message (no fails), without decoding it to Python objects
  *   spout_burst(target, method, collector, emit, pending, count, limit) -> (calls left, exception, emitted) or None
  *       the next_tuple loop of TaskHost._spout_burst
  *   xor_acks(inputs, acks, ids) -> first unknown id or None
@@ -1391,15 +1393,15 @@ static int write_back(PyObject *latency, PyObject *collector, PyObject *buckets,
 }
 
 /* One pair: 1 when it completed a tree (*entry_out: the removed entry, a new ref), 0 when not, -1 on error. */
-static int fold_pair(PyObject *pending, PyObject *root, PyObject *value, PyObject **entry_out) {
+static int fold_pair(PyObject *pending, PyObject *root, uint64_t acked, PyObject **entry_out) {
     PyObject *entry = PyDict_GetItemWithError(pending, root); /* borrowed */
     if (entry == NULL) return PyErr_Occurred() ? -1 : 0;
     if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) != 3) {
         PyErr_SetString(PyExc_TypeError, "malformed pending tree: expected [xor, msg id, start]");
         return -1;
     }
-    uint64_t acked, xor;
-    if (fast_u64(value, &acked) < 0 || fast_u64(PyList_GET_ITEM(entry, 0), &xor) < 0) return -1;
+    uint64_t xor;
+    if (fast_u64(PyList_GET_ITEM(entry, 0), &xor) < 0) return -1;
     if (acked ^ xor) { /* the tree still has unacked edges */
         PyObject *rest = PyLong_FromUnsignedLongLong(acked ^ xor);
         if (rest == NULL) return -1;
@@ -1415,70 +1417,186 @@ static int fold_pair(PyObject *pending, PyObject *root, PyObject *value, PyObjec
     return 1;
 }
 
+/* the raised exception, normalized, with its traceback attached (a new ref); the error is cleared */
+static PyObject *fetch_exception(void) {
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
+    if (exc_tb != NULL && exc_value != NULL) PyException_SetTraceback(exc_value, exc_tb);
+    Py_XDECREF(exc_type);
+    Py_XDECREF(exc_tb);
+    return exc_value;
+}
+
+/* One call's folding of pairs into a tracker: what it reads once, what it writes back at the end. */
+typedef struct {
+    PyObject *collector, *spout, *pending, *latency, *buckets, *total_obj;
+    double now, total;
+    Py_ssize_t done;
+    Buckets local;
+} AckRun;
+
+static int ack_run_open(AckRun *run, PyObject *tracker, PyObject *collector, PyObject *spout, double now) {
+    run->collector = collector;
+    run->spout = spout;
+    run->now = now;
+    run->total = 0.0;
+    run->done = 0;
+    run->local.low = 1;
+    run->local.high = 0;
+    memset(run->local.counts, 0, sizeof(run->local.counts));
+    run->pending = PyObject_GetAttr(tracker, s_pending);
+    run->latency = PyObject_GetAttr(tracker, s_latency);
+    run->buckets = run->latency == NULL ? NULL : PyObject_GetAttr(run->latency, s_buckets);
+    run->total_obj = run->latency == NULL ? NULL : PyObject_GetAttr(run->latency, s_total);
+    if (run->pending == NULL || run->buckets == NULL || run->total_obj == NULL) return -1;
+    if (!PyDict_CheckExact(run->pending) || !PyDict_CheckExact(run->buckets)) {
+        PyErr_SetString(PyExc_TypeError, "spout_acks: the tracker's pending and its latency's buckets must be dicts");
+        return -1;
+    }
+    run->total = PyFloat_AsDouble(run->total_obj);
+    return run->total == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* One pair: 0 to go on, 1 when ack() raised an Exception (*exc: it, a new ref), -1 on error. */
+static int ack_run_pair(AckRun *run, PyObject *root, uint64_t value, PyObject **exc) {
+    PyObject *entry = NULL;
+    int completed = fold_pair(run->pending, root, value, &entry);
+    if (completed <= 0) return completed;
+    double start = PyFloat_AsDouble(PyList_GET_ITEM(entry, 2));
+    double ms = (run->now - start) * 1000.0;
+    if ((start == -1.0 && PyErr_Occurred()) || bucket_add(&run->local, run->buckets, latency_bucket(ms)) < 0) {
+        Py_DECREF(entry);
+        return -1;
+    }
+    run->total += ms;
+    run->done++;
+    PyObject *r = PyObject_CallMethodOneArg(run->spout, s_ack, PyList_GET_ITEM(entry, 1));
+    Py_DECREF(entry);
+    if (r != NULL) {
+        Py_DECREF(r);
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) return -1; /* KeyboardInterrupt, SystemExit...: propagate */
+    *exc = fetch_exception();
+    return 1;
+}
+
+/* Write the counts back (a pending exception is kept) and release; return result, or NULL. */
+static PyObject *ack_run_close(AckRun *run, PyObject *result) {
+    if (run->latency != NULL
+        && write_back(run->latency, run->collector, run->buckets, &run->local, run->done, run->total) < 0)
+        Py_CLEAR(result);
+    Py_XDECREF(run->pending);
+    Py_XDECREF(run->latency);
+    Py_XDECREF(run->buckets);
+    Py_XDECREF(run->total_obj);
+    return result;
+}
+
 static PyObject *spout_acks(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 6 || !(PyList_CheckExact(args[3]) || PyTuple_CheckExact(args[3])) || !PyLong_CheckExact(args[4])
         || !PyFloat_CheckExact(args[5])) {
         PyErr_SetString(PyExc_TypeError, "spout_acks(tracker, collector, spout, acks: list, start: int, now: float)");
         return NULL;
     }
-    PyObject *collector = args[1], *spout = args[2], *acks = args[3];
+    PyObject *acks = args[3], *result = NULL, *exc = NULL;
     Py_ssize_t i = PyLong_AsSsize_t(args[4]);
     if (i == -1 && PyErr_Occurred()) return NULL;
-    double now = PyFloat_AS_DOUBLE(args[5]), total = 0.0;
-    PyObject *pending = PyObject_GetAttr(args[0], s_pending), *latency = PyObject_GetAttr(args[0], s_latency);
-    PyObject *buckets = latency == NULL ? NULL : PyObject_GetAttr(latency, s_buckets);
-    PyObject *total_obj = latency == NULL ? NULL : PyObject_GetAttr(latency, s_total);
-    PyObject *result = NULL;
-    Py_ssize_t done = 0;
-    Buckets local;
-    local.low = 1;
-    local.high = 0;
-    memset(local.counts, 0, sizeof(local.counts));
-    if (pending == NULL || buckets == NULL || total_obj == NULL) goto out;
-    if (!PyDict_CheckExact(pending) || !PyDict_CheckExact(buckets)) {
-        PyErr_SetString(PyExc_TypeError, "spout_acks: the tracker's pending and its latency's buckets must be dicts");
-        goto out;
-    }
-    if ((total = PyFloat_AsDouble(total_obj)) == -1.0 && PyErr_Occurred()) goto out;
+    AckRun run;
+    if (ack_run_open(&run, args[0], args[1], args[2], PyFloat_AS_DOUBLE(args[5])) < 0) return ack_run_close(&run, NULL);
     for (i = i < 0 ? 0 : i; i + 1 < PySequence_Fast_GET_SIZE(acks); i += 2) {
-        PyObject *entry = NULL;
-        int completed = fold_pair(pending, PySequence_Fast_GET_ITEM(acks, i), PySequence_Fast_GET_ITEM(acks, i + 1), &entry);
-        if (completed <= 0) {
-            if (completed < 0) goto out;
-            continue;
+        uint64_t value;
+        if (fast_u64(PySequence_Fast_GET_ITEM(acks, i + 1), &value) < 0) return ack_run_close(&run, NULL);
+        int rc = ack_run_pair(&run, PySequence_Fast_GET_ITEM(acks, i), value, &exc);
+        if (rc < 0) return ack_run_close(&run, NULL);
+        if (rc > 0) {
+            result = Py_BuildValue("(nN)", i + 2, exc); /* steals exc */
+            return ack_run_close(&run, result);
         }
-        double start = PyFloat_AsDouble(PyList_GET_ITEM(entry, 2));
-        double ms = (now - start) * 1000.0;
-        if ((start == -1.0 && PyErr_Occurred()) || bucket_add(&local, buckets, latency_bucket(ms)) < 0) {
-            Py_DECREF(entry);
-            goto out;
-        }
-        total += ms;
-        done++;
-        PyObject *r = PyObject_CallMethodOneArg(spout, s_ack, PyList_GET_ITEM(entry, 1));
-        Py_DECREF(entry);
-        if (r != NULL) {
-            Py_DECREF(r);
-            continue;
-        }
-        if (!PyErr_ExceptionMatches(PyExc_Exception)) goto out; /* KeyboardInterrupt, SystemExit...: propagate */
-        PyObject *exc_type, *exc_value, *exc_tb;
-        PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-        PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
-        if (exc_tb != NULL) PyException_SetTraceback(exc_value, exc_tb);
-        Py_XDECREF(exc_type);
-        Py_XDECREF(exc_tb);
-        result = Py_BuildValue("(nN)", i + 2, exc_value); /* steals exc_value */
-        goto out;
     }
-    result = Py_NewRef(Py_None);
-out:
-    if (latency != NULL && write_back(latency, collector, buckets, &local, done, total) < 0) Py_CLEAR(result);
-    Py_XDECREF(pending);
-    Py_XDECREF(latency);
-    Py_XDECREF(buckets);
-    Py_XDECREF(total_obj);
-    return result;
+    return ack_run_close(&run, Py_NewRef(Py_None));
+}
+
+/* ---- fold_acks_message: a spout's ACKS message folded straight from its bytes ------ */
+
+/* fold_acks_message(data, tracker, collector, spout, now): spout_acks on the pairs of the
+ * msgpack bytes of (ACKS, src, [root, value, ...], []) without building the message's
+ * ints and list. True when done; (index of the next pair, exception) when ack() raised,
+ * so the caller decodes the message and goes on with spout_acks from there; None, with
+ * nothing done, for any other message (fails, FRAG, other encodings): the general path.
+ * Twin: _hotpath.fold_acks_message (always None). */
+
+#define ACKS_KIND 1 /* _transport.ACKS */
+
+/* a msgpack unsigned int (positive fixint, uint 8/16/32/64), else -1 and in->unsupported */
+static int take_uint(In *in, uint64_t *out) {
+    if (need(in, 1) < 0) return -1;
+    unsigned char c = *in->p;
+    if (c < 0x80) {
+        in->p++;
+        *out = c;
+        return 0;
+    }
+    if (c < 0xcc || c > 0xcf) {
+        in->unsupported = 1;
+        return -1;
+    }
+    int width = 1 << (c - 0xcc);
+    if (need(in, 1 + width) < 0) return -1;
+    in->p++;
+    *out = take_be(in, width);
+    return 0;
+}
+
+/* the number of ints in the acks array of a plain ACKS message without fails (in->p at its
+ * first int), or -1 when the message is anything else */
+static Py_ssize_t acks_header(In *in) {
+    uint64_t kind, src, v;
+    if (array_header(in) != 4 || take_uint(in, &kind) < 0 || kind != ACKS_KIND || take_uint(in, &src) < 0) return -1;
+    Py_ssize_t n = array_header(in);
+    if (n < 0 || need(in, n) < 0) return -1;
+    const unsigned char *first = in->p;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (take_uint(in, &v) < 0) return -1;
+    }
+    if (array_header(in) != 0 || in->p != in->end) return -1; /* fails, or trailing bytes: the general path */
+    in->p = first;
+    return n;
+}
+
+static PyObject *fold_acks_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyFloat_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "fold_acks_message(data, tracker, collector, spout, now: float)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0};
+    Py_ssize_t n = acks_header(&in);
+    if (n < 0) {
+        PyBuffer_Release(&view);
+        Py_RETURN_NONE;
+    }
+    PyObject *result = NULL, *exc = NULL;
+    AckRun run;
+    if (ack_run_open(&run, args[1], args[2], args[3], PyFloat_AS_DOUBLE(args[4])) == 0) {
+        result = Py_NewRef(Py_True);
+        for (Py_ssize_t k = 0; k + 1 < n; k += 2) {
+            uint64_t root, value;
+            take_uint(&in, &root); /* checked by acks_header */
+            take_uint(&in, &value);
+            PyObject *key = PyLong_FromUnsignedLongLong(root);
+            int rc = key == NULL ? -1 : ack_run_pair(&run, key, value, &exc);
+            Py_XDECREF(key);
+            if (rc != 0) {
+                Py_SETREF(result, rc < 0 ? NULL : Py_BuildValue("(nN)", k + 2, exc)); /* steals exc */
+                break;
+            }
+        }
+    }
+    PyBuffer_Release(&view);
+    return ack_run_close(&run, result);
 }
 
 /* ---- spout_burst: the loop of TaskHost._spout_burst ------------------------------- */
@@ -1532,12 +1650,7 @@ static PyObject *spout_burst(PyObject *module, PyObject *const *args, Py_ssize_t
         left--;
         if (r == NULL) {
             if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL; /* KeyboardInterrupt, SystemExit...: propagate */
-            PyObject *exc_type, *exc_value, *exc_tb;
-            PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-            PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
-            if (exc_tb != NULL) PyException_SetTraceback(exc_value, exc_tb);
-            Py_XDECREF(exc_type);
-            Py_XDECREF(exc_tb);
+            PyObject *exc_value = fetch_exception();
             Py_ssize_t after = emit_count(collector, emit);
             if (after == -1 && PyErr_Occurred()) {
                 Py_DECREF(exc_value);
@@ -1670,6 +1783,9 @@ static PyMethodDef methods[] = {
     {"spout_acks", (PyCFunction)(void (*)(void))spout_acks, METH_FASTCALL,
      "spout_acks(tracker, collector, spout, acks, start, now): fold an ACKS message's pairs into the pending trees; "
      "(next index, exception) when ack() raised, else None."},
+    {"fold_acks_message", (PyCFunction)(void (*)(void))fold_acks_message, METH_FASTCALL,
+     "fold_acks_message(data, tracker, collector, spout, now): spout_acks on a plain ACKS message's bytes; "
+     "True, (next index, exception) when ack() raised, or None (the general path)."},
     {"spout_burst", (PyCFunction)(void (*)(void))spout_burst, METH_FASTCALL,
      "spout_burst(target, method, collector, emit, pending, count, limit): call next_tuple up to count times; "
      "(calls left, exception, whether it emitted) when it raised, else None."},

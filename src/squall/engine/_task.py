@@ -122,6 +122,7 @@ class TaskHost:
         self._decode = self.collector._fast.decode_batch
         self._spout_acks = self.collector._fast.spout_acks
         self._burst = self.collector._fast.spout_burst
+        self._fold_acks = self.collector._fast.fold_acks_message
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._poller = select.poll()  # registrations kept between waits
@@ -188,6 +189,8 @@ class TaskHost:
             if decoded is not None:  # a batch of plain values, decoded straight to tuples
                 self.next_handle += len(decoded[1])
                 self._run_tuples(decoded[1])
+                continue
+            if self.is_spout and self._fold_acks_message(view[:size]):
                 continue
             try:
                 msg = unpack(view[:size])
@@ -317,13 +320,27 @@ class TaskHost:
         self._error_tuple = tup
         self._user_error(exc, f"while processing {tup!r}")
 
-    def _process_acks(self, acks: Sequence[int], fails: Sequence[int]) -> None:
+    def _fold_acks_message(self, data: memoryview) -> bool:
+        """Fold a plain ACKS message into the spout's trees from its bytes; False when it takes the general way."""
+        now = time.monotonic()
+        done = self._fold_acks(data, self.collector.tracker, self.collector, self.instance, now)
+        if done is None:  # fails, a fragment, another encoding, or the pure-Python path
+            return False
+        if done is not True:  # ack() raised: the error policy, then the rest of the message
+            start, exc = done
+            self._user_error(exc, "in ack()")
+            msg = unpack(data)
+            self._process_acks(msg[2], msg[3], start, now)
+        return True
+
+    def _process_acks(self, acks: Sequence[int], fails: Sequence[int], start: int = 0,
+                      now: Optional[float] = None) -> None:
+        """Fold an ACKS message's pairs from index ``start`` on into the spout's trees, then fail its ``fails``."""
         tracker = self.collector.tracker
         if tracker is None:
             return
-        now = time.monotonic()
+        now = time.monotonic() if now is None else now
         spout = self.instance
-        start = 0
         while True:  # the pairs in order; a crash in ack() stops there, or goes on (the error policy)
             stopped = self._spout_acks(tracker, self.collector, spout, acks, start, now)
             if stopped is None:
