@@ -1175,7 +1175,9 @@ error:
     return NULL;
 }
 
-/* fallback(...) (Collector._spout_emit), with self->calls following collector.emit_calls */
+/* fallback(...) (Collector._spout_emit), with self->calls following collector.emit_calls.
+ * With user threads emitting too, a window may also see their counts: calls then grows
+ * by more than one emit, never by less, which is all spout_burst asks ("did it grow?"). */
 static PyObject *spout_emit_fallback(BoltEmit *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
     PyObject *before = PyObject_GetAttr(self->collector, s_emit_calls);
     if (before == NULL) return NULL;
