@@ -631,6 +631,7 @@ typedef struct {
     PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
     uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
     Py_ssize_t calls;  /* SpoutEmit: how much collector.emit_calls grew through it (spout_burst reads it) */
+    Py_ssize_t hot_calls; /* SpoutEmit: the calls it ran in C (Collector.emit_calls adds them) */
 } BoltEmit;
 
 static inline uint64_t rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -1107,18 +1108,6 @@ static double monotonic_secs(void) { /* what time.monotonic() reads on Linux */
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* collector.emit_calls += 1 */
-static int count_emit_call(BoltEmit *self) {
-    PyObject *calls = PyObject_GetAttr(self->collector, s_emit_calls);
-    if (calls == NULL) return -1;
-    PyObject *more = PyNumber_Add(calls, one);
-    Py_DECREF(calls);
-    if (more == NULL) return -1;
-    int rc = PyObject_SetAttr(self->collector, s_emit_calls, more);
-    Py_DECREF(more);
-    return rc;
-}
-
 /* One tuple to one task: (sidx, values, root, edge), root None when untracked; starts its tree. */
 static PyObject *spout_emit_one(BoltEmit *self, PyObject *out, PyObject *values, PyObject *tup_id) {
     PyObject *task = choose_task(out, values), *root = NULL, *edge = NULL, *port = NULL, *records = NULL, *entry = NULL;
@@ -1204,8 +1193,8 @@ static PyObject *SpoutEmit_vectorcall(PyObject *callable, PyObject *const *args,
     PyObject *out = kwnames == NULL && PyVectorcall_NARGS(nargsf) == 6 && args[4] == Py_None && only_thread()
         ? hot_out(self, args[0]) : NULL;
     if (out == NULL) return spout_emit_fallback(self, args, nargsf, kwnames);
-    if (count_emit_call(self) < 0) return NULL;
     self->calls++;
+    self->hot_calls++; /* counted before the emit, as Collector._spout_emit counts before appending */
     PyObject *task = spout_emit_one(self, out, args[1], args[3]);
     if (task == NULL) return NULL;
     int need_task_ids = PyObject_IsTrue(args[5]);
@@ -1267,6 +1256,14 @@ static PyTypeObject BoltEmitType = {
     .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
 };
 
+#include <structmember.h> /* T_PYSSIZET, READONLY */
+
+static PyMemberDef SpoutEmit_members[] = {
+    {"hot_calls", T_PYSSIZET, offsetof(BoltEmit, hot_calls), READONLY,
+     "the emit calls run in C (Collector.emit_calls adds them to its own count)"},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyTypeObject SpoutEmitType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "squall.engine._speedups.SpoutEmit",
@@ -1275,6 +1272,7 @@ static PyTypeObject SpoutEmitType = {
     .tp_doc = "The spout task's emit(stream, values, anchors, tup_id, direct_task, need_task_ids).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)SpoutEmit_init,
+    .tp_members = SpoutEmit_members,
     .tp_dealloc = (destructor)BoltEmit_dealloc,
     .tp_traverse = (traverseproc)BoltEmit_traverse,
     .tp_clear = (inquiry)BoltEmit_clear,
