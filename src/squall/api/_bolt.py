@@ -58,11 +58,22 @@ class Bolt(Component):
     auto_ack: ClassVar[bool] = True
     auto_fail: ClassVar[bool] = True
 
-    _squall_anchors: Sequence[Any] = ()
-    _squall_anchor_thread: Optional[int] = None
-    _squall_current: Any = _SETTLED
+    # the per-input state the dispatch loop writes for every tuple: slots, so that the
+    # loop and its compiled twin (squall.engine's dispatch_batch) write them cheaply
+    __slots__ = ("_squall_anchors", "_squall_anchor_thread", "_squall_current")
+    _squall_anchors: Sequence[Any]
+    _squall_anchor_thread: Optional[int]
+    _squall_current: Any
     # ids delivered but left to the user (auto_ack off, or held by a batching bolt)
     _squall_open: set[Any]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Bolt:
+        """Create the bolt with its per-input state empty (whatever the subclass's ``__init__`` does)."""
+        self = super().__new__(cls)
+        self._squall_anchors = ()
+        self._squall_anchor_thread = None  # None outside process(): never equal to a thread id
+        self._squall_current = _SETTLED
+        return self
 
     def process(self, tup: Tuple) -> None:
         """Process one input tuple. Called on the task's main thread, one at a time."""
@@ -257,13 +268,16 @@ class Bolt(Component):
                     on_error(exc, one)
             return
         # between two tuples only this loop runs on this thread, so the anchor
-        # thread may stay set until a tick (unanchored) or the end of the batch
+        # thread may stay set until a tick (unanchored) or the end of the batch.
+        # The engine runs a compiled twin of this loop (squall/engine/_speedups.c,
+        # dispatch_batch) for bolts that override neither hook: change both together
+        # (tests/engine/test_dispatch_twin.py compares them).
         process, host = self.process, self._host
         ack, fail = host.ack, host.fail
-        auto_anchor, auto_fail = self.auto_anchor, self.auto_fail
+        auto_anchor, auto_ack, auto_fail = self.auto_anchor, self.auto_ack, self.auto_fail
         # a host with ack_many(ids) gets the batch's auto-acks in one call after it
-        ack_many = getattr(host, "ack_many", None) if self.auto_ack else None
-        held = None if self.auto_ack else self._squall_open  # inputs left to the user
+        ack_many = getattr(host, "ack_many", None) if auto_ack else None
+        held = None if auto_ack else self._squall_open  # inputs left to the user
         done: list[Any] = []
         settle = done.append if ack_many is not None else ack
         tick_stream = TICK_STREAM

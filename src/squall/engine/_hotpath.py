@@ -20,6 +20,8 @@ word count: the rest is user code, object allocation and the api's emit and disp
 * ``decode_batch``: a DATA batch's bytes straight to ``Tuple`` objects (else None: msgpack);
 * ``uniform_tuples``: the ``Tuple`` objects of a one-stream batch, all tracked or all
   untracked, with their input entries registered.
+* ``dispatch_batch``: a bolt's batch through the fused loop of
+  ``Bolt._squall_on_tuples`` (the C twin is that loop in C).
 
 ``implementation()`` returns the compiled module (``_speedups`` in this package) when it
 was built (``pip install -e .`` builds it where a C compiler exists) and the
@@ -346,6 +348,18 @@ def uniform_tuples(inputs: dict[int, Any], first: int, records: list[Any], compo
         ids, repeat(component, count), repeat(stream, count), repeat(src, count),
         map(_new, repeat(values_class, count), values),
     )))
+
+
+def dispatch_batch(bolt: Any, tuples: Sequence[Any], on_error: Any, settled: Any, tuple_class: Any) -> None:
+    """Run ``bolt`` on ``tuples``: ``bolt._squall_on_tuples(tuples, on_error)``, the one definition.
+
+    The C twin is the fused loop of ``Bolt._squall_on_tuples`` compiled, for a bolt
+    whose class overrides neither ``_squall_on_tuples`` nor ``_squall_on_tuple`` (the
+    caller checks): same calls on the bolt and its host, in the same order.
+    ``settled`` (``squall.api._bolt._SETTLED``) and ``tuple_class``
+    (``squall.api.Tuple``, read by index) are for the C twin.
+    """
+    bolt._squall_on_tuples(tuples, on_error)
 
 
 def _self() -> ModuleType:

@@ -24,10 +24,12 @@
  *       -> list of Tuple, or None when the batch is not uniform
  *   pack_batch(kind, src, records) -> msgpack bytes, or None when msgpack's packer must do it
  *   decode_batch(data, tables, inputs, first, tuple_class) -> (src, list of Tuple), or None
+ *   dispatch_batch(bolt, tuples, on_error, settled, tuple_class) -> None: Bolt._squall_on_tuples's fused loop
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <structmember.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,12 +37,18 @@
 
 #define RECORD_WIDTH 4
 
+static PyObject *missing; /* a default no dict holds */
 static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
     *s_main_thread, *s_lock, *s_acquire, *s_release;
 
 /* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
 
 static int as_u64(PyObject *o, uint64_t *out) {
+    if (PyLong_CheckExact(o) && _PyLong_Sign(o) >= 0 && _PyLong_NumBits(o) <= 64) {
+        /* the common case, without PyLong_AsUnsignedLongLong's detour through a byte array */
+        *out = (uint64_t)PyLong_AsUnsignedLongLongMask(o);
+        return 0;
+    }
     if (!PyLong_Check(o)) {
         PyErr_SetString(PyExc_TypeError, "expected an int");
         return -1;
@@ -69,8 +77,98 @@ static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
 
 /* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
 
+/* A batch's acks share few roots (a line's words come in together), so xor_acks first
+ * XORs them per root in this small table, then updates acks once per root, in the order
+ * the roots were first seen: the same acks as one update per input. A root that is not
+ * an int of 64 bits (never made by the engine) updates acks at once. */
+typedef struct {
+    PyObject *root; /* NULL: an empty slot */
+    uint64_t key, acc;
+} Fold;
+
+typedef struct {
+    Fold *slots;
+    Py_ssize_t *order; /* the used slots, in first-seen order */
+    Py_ssize_t used;
+    int bits; /* 2**bits slots */
+} Folds;
+
+static int folds_alloc(Folds *f, int bits) {
+    f->slots = PyMem_Calloc((size_t)1 << bits, sizeof(Fold));
+    f->order = PyMem_Malloc(sizeof(Py_ssize_t) << (bits - 1)); /* at most half the slots are used */
+    f->bits = bits;
+    f->used = 0;
+    if (f->slots == NULL || f->order == NULL) {
+        PyMem_Free(f->slots);
+        PyMem_Free(f->order);
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static Py_ssize_t folds_find(Folds *f, uint64_t key) {
+    size_t mask = ((size_t)1 << f->bits) - 1;
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - f->bits)); /* the random high bits count: the low 16 are the task */
+    while (f->slots[i].root != NULL && f->slots[i].key != key) i = (i + 1) & mask;
+    return (Py_ssize_t)i;
+}
+
+static int folds_grow(Folds *f) {
+    Folds bigger;
+    if (folds_alloc(&bigger, f->bits + 1) < 0) return -1;
+    for (Py_ssize_t k = 0; k < f->used; k++) {
+        Fold *old = &f->slots[f->order[k]];
+        Py_ssize_t i = folds_find(&bigger, old->key);
+        bigger.slots[i] = *old;
+        bigger.order[bigger.used++] = i;
+    }
+    PyMem_Free(f->slots);
+    PyMem_Free(f->order);
+    *f = bigger;
+    return 0;
+}
+
+/* acks[root] ^= value, gathered in f */
+static int folds_add(Folds *f, PyObject *acks, PyObject *root, uint64_t value) {
+    if (!PyLong_CheckExact(root) || _PyLong_Sign(root) < 0 || _PyLong_NumBits(root) > 64) return xor_into(acks, root, value);
+    uint64_t key = (uint64_t)PyLong_AsUnsignedLongLongMask(root);
+    Py_ssize_t i = folds_find(f, key);
+    if (f->slots[i].root != NULL) {
+        f->slots[i].acc ^= value;
+        return 0;
+    }
+    if (f->used >= ((Py_ssize_t)1 << (f->bits - 1))) {
+        if (folds_grow(f) < 0) return -1;
+        i = folds_find(f, key);
+    }
+    f->slots[i] = (Fold){Py_NewRef(root), key, value};
+    f->order[f->used++] = i;
+    return 0;
+}
+
+/* fold the table into acks and free it; keeps a pending exception pending */
+static int folds_flush(Folds *f, PyObject *acks) {
+    int rc = 0;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    for (Py_ssize_t k = 0; k < f->used; k++) {
+        Fold *one = &f->slots[f->order[k]];
+        if (rc == 0 && xor_into(acks, one->root, one->acc) < 0) rc = -1;
+        Py_DECREF(one->root);
+    }
+    PyMem_Free(f->slots);
+    PyMem_Free(f->order);
+    if (type != NULL) {
+        if (rc < 0) PyErr_Clear();
+        PyErr_Restore(type, value, tb); /* the first error wins */
+        return -1;
+    }
+    return rc;
+}
+
 /* Fold one input entry (roots, value) into acks: see Collector's docstring. */
-static int fold_entry(PyObject *acks, PyObject *entry) {
+static int fold_entry(Folds *f, PyObject *acks, PyObject *entry) {
     if (!(PyTuple_Check(entry) || PyList_Check(entry)) || PySequence_Fast_GET_SIZE(entry) != 2) {
         PyErr_SetString(PyExc_TypeError, "malformed input entry");
         return -1;
@@ -78,7 +176,7 @@ static int fold_entry(PyObject *acks, PyObject *entry) {
     PyObject *roots = PySequence_Fast_GET_ITEM(entry, 0);
     uint64_t value;
     if (as_u64(PySequence_Fast_GET_ITEM(entry, 1), &value) < 0) return -1;
-    if (PyLong_CheckExact(roots)) return xor_into(acks, roots, value);
+    if (PyLong_CheckExact(roots)) return folds_add(f, acks, roots, value);
     if (!PyList_Check(roots)) {
         PyErr_SetString(PyExc_TypeError, "malformed input entry roots");
         return -1;
@@ -86,7 +184,7 @@ static int fold_entry(PyObject *acks, PyObject *entry) {
     for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(roots); i += 2) {
         uint64_t edge;
         if (as_u64(PyList_GET_ITEM(roots, i + 1), &edge) < 0) return -1;
-        if (xor_into(acks, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
+        if (folds_add(f, acks, PyList_GET_ITEM(roots, i), edge ^ value) < 0) return -1;
     }
     return 0;
 }
@@ -99,6 +197,11 @@ static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t na
     PyObject *inputs = args[0], *acks = args[1];
     PyObject *ids = PySequence_Fast(args[2], "ids must be a sequence");
     if (ids == NULL) return NULL;
+    Folds folds;
+    if (folds_alloc(&folds, 7) < 0) {
+        Py_DECREF(ids);
+        return NULL;
+    }
     PyObject *unknown = Py_None;
     Py_INCREF(unknown);
     Py_ssize_t n = PySequence_Fast_GET_SIZE(ids);
@@ -106,8 +209,9 @@ static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t na
         PyObject *id = PySequence_Fast_GET_ITEM(ids, i);
         PyObject *entry = NULL;
         if (PyLong_CheckExact(id)) {
-            entry = PyDict_GetItemWithError(inputs, id);
-            if (entry == NULL && PyErr_Occurred()) goto error;
+            entry = _PyDict_Pop(inputs, id, missing); /* inputs.pop(id, missing): one lookup */
+            if (entry == NULL) goto error;
+            if (entry == missing) Py_CLEAR(entry);
         }
         if (entry == NULL) {
             /* None and negative handles (untracked inputs) are fine; remember the first other one */
@@ -123,16 +227,15 @@ static PyObject *xor_acks(PyObject *module, PyObject *const *args, Py_ssize_t na
             }
             continue;
         }
-        Py_INCREF(entry);
-        if (PyDict_DelItem(inputs, id) < 0 || fold_entry(acks, entry) < 0) {
-            Py_DECREF(entry);
-            goto error;
-        }
+        int rc = fold_entry(&folds, acks, entry);
         Py_DECREF(entry);
+        if (rc < 0) goto error;
     }
     Py_DECREF(ids);
+    if (folds_flush(&folds, acks) < 0) Py_CLEAR(unknown);
     return unknown;
 error:
+    folds_flush(&folds, acks); /* what was folded before the error is in acks, as with one update per input */
     Py_DECREF(ids);
     Py_DECREF(unknown);
     return NULL;
@@ -1256,8 +1359,6 @@ static PyTypeObject BoltEmitType = {
     .tp_vectorcall_offset = offsetof(BoltEmit, vectorcall),
 };
 
-#include <structmember.h> /* T_PYSSIZET, READONLY */
-
 static PyMemberDef SpoutEmit_members[] = {
     {"hot_calls", T_PYSSIZET, offsetof(BoltEmit, hot_calls), READONLY,
      "the emit calls run in C (Collector.emit_calls adds them to its own count)"},
@@ -1340,25 +1441,6 @@ static int buckets_flush(Buckets *b, PyObject *buckets) {
     return 0;
 }
 
-/* as_u64 on the hot loop: CPython 3.11's PyLong_AsUnsignedLongLong goes through
- * _PyLong_AsByteArray for any int of more than one 30-bit digit (every edge); this reads
- * the (at most 3) digits of an exact int in [0, 2**64) directly, and leaves the rest to as_u64. */
-static inline int fast_u64(PyObject *o, uint64_t *out) {
-#if PY_VERSION_HEX < 0x030C0000 && PyLong_SHIFT == 30
-    if (PyLong_CheckExact(o)) {
-        Py_ssize_t n = Py_SIZE(o);
-        const digit *d = ((PyLongObject *)o)->ob_digit;
-        if (n >= 0 && n <= 3 && (n < 3 || d[2] < (1u << (64 - 2 * PyLong_SHIFT)))) {
-            uint64_t v = 0;
-            while (n-- > 0) v = (v << PyLong_SHIFT) | d[n];
-            *out = v;
-            return 0;
-        }
-    }
-#endif
-    return as_u64(o, out);
-}
-
 /* obj.name += done (an int attribute) */
 static int add_to_attr(PyObject *obj, PyObject *name, Py_ssize_t done) {
     PyObject *old = PyObject_GetAttr(obj, name);
@@ -1401,7 +1483,7 @@ static int fold_pair(PyObject *pending, PyObject *root, uint64_t acked, PyObject
         return -1;
     }
     uint64_t xor;
-    if (fast_u64(PyList_GET_ITEM(entry, 0), &xor) < 0) return -1;
+    if (as_u64(PyList_GET_ITEM(entry, 0), &xor) < 0) return -1;
     if (acked ^ xor) { /* the tree still has unacked edges */
         PyObject *rest = PyLong_FromUnsignedLongLong(acked ^ xor);
         if (rest == NULL) return -1;
@@ -1507,7 +1589,7 @@ static PyObject *spout_acks(PyObject *module, PyObject *const *args, Py_ssize_t 
     if (ack_run_open(&run, args[0], args[1], args[2], PyFloat_AS_DOUBLE(args[5])) < 0) return ack_run_close(&run, NULL);
     for (i = i < 0 ? 0 : i; i + 1 < PySequence_Fast_GET_SIZE(acks); i += 2) {
         uint64_t value;
-        if (fast_u64(PySequence_Fast_GET_ITEM(acks, i + 1), &value) < 0) return ack_run_close(&run, NULL);
+        if (as_u64(PySequence_Fast_GET_ITEM(acks, i + 1), &value) < 0) return ack_run_close(&run, NULL);
         int rc = ack_run_pair(&run, PySequence_Fast_GET_ITEM(acks, i), value, &exc);
         if (rc < 0) return ack_run_close(&run, NULL);
         if (rc > 0) {
@@ -1771,6 +1853,336 @@ static PyTypeObject SpoutAutoEmitType = {
     .tp_vectorcall_offset = offsetof(SpoutAutoEmit, vectorcall),
 };
 
+/* ---- dispatch_batch: the fused loop of Bolt._squall_on_tuples ------------------- */
+
+/* dispatch_batch(bolt, tuples, on_error, settled, tuple_class) is the fused loop of
+ * squall/api/_bolt.py's Bolt._squall_on_tuples, from "process, host = self.process,
+ * self._host" to its last "on_error(exc, tup)", step by step: the same attributes of
+ * the bolt and its host read and written in the same order, the same calls. That
+ * Python loop stays the one definition (each function below names the lines it
+ * mirrors); tests/engine/test_dispatch_twin.py runs both on the same bolts and
+ * compares every host call. TaskHost._run_tuples calls this only when the bolt's
+ * class overrides neither _squall_on_tuples nor _squall_on_tuple. settled is
+ * squall.api._bolt._SETTLED; tuple_class is squall.api.Tuple, whose id, component
+ * and stream are read by index (any other object by attribute). Each "except" or
+ * "finally" block runs its code with the exception set as the handled one, as the
+ * interpreter's PUSH_EXC_INFO does, so an exception raised there gets the same
+ * __context__ as in Python. Tracebacks have no frame for the loop itself. */
+
+static PyObject *s_process, *s_host, *s_ack, *s_fail, *s_ack_many, *s_auto_anchor, *s_auto_fail, *s_auto_ack,
+    *s_open, *s_current, *s_on_tuple, *s_end_held, *s_after, *s_stream, *s_component, *s_id, *s_add,
+    *s_tick_stream, *s_tick_component;
+
+typedef struct {
+    PyObject *bolt, *on_error, *settled, *tuple_class; /* borrowed: the arguments */
+    PyObject *process, *host, *ack, *fail, *ack_many, *held, *done, *thread; /* owned; thread is an int or None */
+    Py_ssize_t anchors_at, current_at; /* offsets of the slots _squall_anchors, _squall_current; 0: use setattr */
+    int auto_fail;
+} Batch;
+
+/* The per-input attributes _squall_anchors and _squall_current are slots of Bolt; they are
+ * read and written in place when that is what getattr/setattr would do (the class has the
+ * generic __getattribute__ and __setattr__, and the name is still Bolt's slot: checked per
+ * batch), as PyMember_GetOne/SetOne do; otherwise through getattr/setattr. */
+static Py_ssize_t slot_offset(PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_getattro != PyObject_GenericGetAttr || type->tp_setattro != PyObject_GenericSetAttr) return 0;
+    PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
+    if (descr == NULL || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
+    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != T_OBJECT_EX || member->flags != 0 || !PyObject_TypeCheck(obj, PyDescr_TYPE(descr))) return 0;
+    return member->offset;
+}
+
+/* obj.<name> = value */
+static int set_state(PyObject *obj, Py_ssize_t offset, PyObject *name, PyObject *value) {
+    if (offset == 0) return PyObject_SetAttr(obj, name, value);
+    PyObject **slot = (PyObject **)((char *)obj + offset);
+    Py_XSETREF(*slot, Py_NewRef(value));
+    return 0;
+}
+
+/* obj.<name>, a new reference */
+static PyObject *get_state(PyObject *obj, Py_ssize_t offset, PyObject *name) {
+    PyObject *value = offset == 0 ? NULL : *(PyObject **)((char *)obj + offset);
+    return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an empty slot: its AttributeError */
+}
+
+/* the pending exception, normalised, its traceback attached (new ref); clears it */
+static PyObject *take_error(void) {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+        Py_DECREF(tb);
+    }
+    Py_DECREF(type);
+    return value;
+}
+
+/* raise exc again, as a bare "raise" does (steals the reference) */
+static void give_error(PyObject *exc) {
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
+}
+
+/* enter an "except"/"finally" block of exc: exc is the handled exception (sys.exception())
+ * until handling_end; returns what was handled before (owned by the caller until then) */
+static PyObject *handling_begin(PyObject *exc) {
+    _PyErr_StackItem *item = PyThreadState_Get()->exc_info;
+    PyObject *before = item->exc_value;
+    item->exc_value = Py_NewRef(exc);
+    return before;
+}
+
+static void handling_end(PyObject *before) {
+    Py_XSETREF(PyThreadState_Get()->exc_info->exc_value, before);
+}
+
+/* "except Exception as exc: func(exc, tup)" and the like: func(*args) with exc handled */
+static PyObject *call_handling(PyObject *exc, PyObject *func, PyObject *const *args, Py_ssize_t n) {
+    PyObject *before = handling_begin(exc);
+    PyObject *result = PyObject_Vectorcall(func, args, n, NULL);
+    handling_end(before);
+    return result;
+}
+
+/* "finally: obj.name = value": -1 only when the assignment raised (its exception replaces
+ * any pending one); otherwise a pending exception stays pending */
+static int set_finally(PyObject *obj, PyObject *name, PyObject *value) {
+    if (!PyErr_Occurred()) return PyObject_SetAttr(obj, name, value);
+    PyObject *exc = take_error();
+    PyObject *before = handling_begin(exc);
+    int rc = PyObject_SetAttr(obj, name, value);
+    handling_end(before);
+    if (rc < 0) Py_DECREF(exc);
+    else give_error(exc);
+    return rc;
+}
+
+/* getattr(obj, name, None) as NULL; -1 on an error other than AttributeError */
+static int optional_attr(PyObject *obj, PyObject *name, PyObject **out) {
+    *out = PyObject_GetAttr(obj, name);
+    if (*out != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) return *out != NULL ? 0 : -1;
+    PyErr_Clear();
+    return 0;
+}
+
+/* bool(a == b), exact str compared directly; -1 on error */
+static int equals(PyObject *a, PyObject *b) {
+    if (PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)) {
+        if (a == b) return 1;
+        if (PyUnicode_GET_LENGTH(a) != PyUnicode_GET_LENGTH(b)) return 0;
+        return PyUnicode_Compare(a, b) == 0; /* two exact str: cannot fail */
+    }
+    PyObject *result = PyObject_RichCompare(a, b, Py_EQ);
+    if (result == NULL) return -1;
+    int truth = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return truth;
+}
+
+/* tup.<name> (new ref): by index on an exact tuple_class, whose fields are (id, component, stream, ...) */
+static PyObject *field(Batch *b, PyObject *tup, Py_ssize_t index, PyObject *name) {
+    if ((PyObject *)Py_TYPE(tup) == b->tuple_class && PyTuple_GET_SIZE(tup) > index)
+        return Py_NewRef(PyTuple_GET_ITEM(tup, index));
+    return PyObject_GetAttr(tup, name);
+}
+
+/* "if tup.stream == tick_stream and tup.component == TICK_COMPONENT:"; -1 on error */
+static int is_tick(Batch *b, PyObject *tup) {
+    PyObject *stream = field(b, tup, 2, s_stream);
+    if (stream == NULL) return -1;
+    int tick = equals(stream, s_tick_stream);
+    Py_DECREF(stream);
+    if (tick <= 0) return tick;
+    PyObject *component = field(b, tup, 1, s_component);
+    if (component == NULL) return -1;
+    tick = equals(component, s_tick_component);
+    Py_DECREF(component);
+    return tick;
+}
+
+/* "self._squall_anchor_thread = None / try: self._squall_on_tuple(tup) /
+ *  finally: self._squall_anchor_thread = thread / continue" */
+static int run_tick(Batch *b, PyObject *tup) {
+    if (PyObject_SetAttr(b->bolt, s_anchor_thread, Py_None) < 0) return -1;
+    PyObject *result = PyObject_CallMethodOneArg(b->bolt, s_on_tuple, tup);
+    Py_XDECREF(result);
+    if (set_finally(b->bolt, s_anchor_thread, b->thread) < 0) return -1;
+    return result == NULL ? -1 : 0;
+}
+
+/* "except BaseException: if held is not None: self._squall_end_held(tup_id, fail if
+ *  auto_fail else None) / else: self._squall_after(tup_id, fail if auto_fail else None) / raise";
+ * always returns -1 (the exception, or the handler's, pending) */
+static int process_raised(Batch *b, PyObject *tup_id) {
+    PyObject *exc = take_error();
+    PyObject *before = handling_begin(exc);
+    PyObject *end = PyObject_GetAttr(b->bolt, b->held != NULL ? s_end_held : s_after);
+    PyObject *args[2] = {tup_id, b->auto_fail ? b->fail : Py_None};
+    PyObject *result = end == NULL ? NULL : PyObject_Vectorcall(end, args, 2, NULL);
+    handling_end(before);
+    Py_XDECREF(end);
+    if (result == NULL) { /* the handler raised: its exception replaces this one */
+        Py_DECREF(exc);
+        return -1;
+    }
+    Py_DECREF(result);
+    give_error(exc);
+    return -1;
+}
+
+/* one input: from "tup_id = tup.id" (read by the caller) to "settle(tup_id)" */
+static int run_input(Batch *b, PyObject *tup, PyObject *tup_id) {
+    if (b->thread != Py_None) { /* "if thread is not None: self._squall_anchors = (tup_id,)" */
+        PyObject *anchors = PyTuple_Pack(1, tup_id); /* a new tuple per input: the collector's hot emit keys on it */
+        if (anchors == NULL) return -1;
+        int rc = set_state(b->bolt, b->anchors_at, s_anchors, anchors);
+        Py_DECREF(anchors);
+        if (rc < 0) return -1;
+    }
+    if (b->held != NULL) { /* "held.add(tup_id)" */
+        if (PySet_CheckExact(b->held)) {
+            if (PySet_Add(b->held, tup_id) < 0) return -1;
+        } else {
+            PyObject *r = PyObject_CallMethodOneArg(b->held, s_add, tup_id);
+            if (r == NULL) return -1;
+            Py_DECREF(r);
+        }
+    } else if (set_state(b->bolt, b->current_at, s_current, tup_id) < 0) { /* "self._squall_current = tup_id" */
+        return -1;
+    }
+    PyObject *call[2] = {NULL, tup}; /* call[0]: room for a bound method's self */
+    PyObject *result = PyObject_Vectorcall(b->process, call + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL); /* "process(tup)" */
+    if (result == NULL) return process_raised(b, tup_id);
+    Py_DECREF(result);
+    if (b->held != NULL) return 0; /* "if held is not None or self._squall_current is settled: continue" */
+    PyObject *current = get_state(b->bolt, b->current_at, s_current);
+    if (current == NULL) return -1;
+    Py_DECREF(current); /* only its identity is needed; settled is alive (an argument) */
+    if (current == b->settled) return 0;
+    if (b->done != NULL) return PyList_Append(b->done, tup_id); /* "settle(tup_id)": done.append */
+    result = PyObject_Vectorcall(b->ack, &tup_id, 1, NULL); /* or host.ack */
+    Py_XDECREF(result);
+    return result == NULL ? -1 : 0;
+}
+
+/* the body of "for tup in tuples: try: ..." up to its "except Exception" */
+static int run_one(Batch *b, PyObject *tup) {
+    int tick = is_tick(b, tup);
+    if (tick < 0) return -1;
+    if (tick) return run_tick(b, tup);
+    PyObject *tup_id = field(b, tup, 0, s_id);
+    if (tup_id == NULL) return -1;
+    int rc = run_input(b, tup, tup_id);
+    Py_DECREF(tup_id);
+    return rc;
+}
+
+/* "except Exception as exc: on_error(exc, tup)": 0 when handled, -1 when an exception propagates */
+static int to_on_error(Batch *b, PyObject *tup) {
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) return -1;
+    PyObject *exc = take_error();
+    PyObject *args[2] = {exc, tup};
+    PyObject *result = call_handling(exc, b->on_error, args, 2);
+    Py_DECREF(exc);
+    Py_XDECREF(result);
+    return result == NULL ? -1 : 0;
+}
+
+/* "try: for tup in tuples: ... / except BaseException: if done: ack_many(done) / raise";
+ * returns the last tuple (new ref; None when there was none), or NULL with an exception pending */
+static PyObject *run_all(Batch *b, PyObject *tuples) {
+    PyObject *tup = Py_NewRef(Py_None), *it = PyObject_GetIter(tuples), *next;
+    if (it != NULL) {
+        while ((next = PyIter_Next(it)) != NULL) {
+            Py_SETREF(tup, next);
+            if (run_one(b, tup) < 0 && to_on_error(b, tup) < 0) break;
+        }
+        Py_DECREF(it);
+    }
+    if (!PyErr_Occurred()) return tup;
+    Py_DECREF(tup);
+    if (b->done != NULL && PyList_GET_SIZE(b->done)) { /* what completed stays acked when the loop stops */
+        PyObject *exc = take_error();
+        PyObject *result = call_handling(exc, b->ack_many, &b->done, 1);
+        if (result == NULL) {
+            Py_DECREF(exc); /* ack_many's own exception replaces it */
+        } else {
+            Py_DECREF(result);
+            give_error(exc);
+        }
+    }
+    return NULL;
+}
+
+static int flag(PyObject *obj, PyObject *name) {
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL) return -1;
+    int truth = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return truth;
+}
+
+/* the lines before "self._squall_anchor_thread = thread", in their order */
+static int batch_start(Batch *b) {
+    if ((b->process = PyObject_GetAttr(b->bolt, s_process)) == NULL
+        || (b->host = PyObject_GetAttr(b->bolt, s_host)) == NULL
+        || (b->ack = PyObject_GetAttr(b->host, s_ack)) == NULL
+        || (b->fail = PyObject_GetAttr(b->host, s_fail)) == NULL)
+        return -1;
+    int auto_anchor = flag(b->bolt, s_auto_anchor);
+    int auto_ack = auto_anchor < 0 ? -1 : flag(b->bolt, s_auto_ack);
+    b->auto_fail = auto_ack < 0 ? -1 : flag(b->bolt, s_auto_fail);
+    if (b->auto_fail < 0) return -1;
+    if (auto_ack) { /* "ack_many = getattr(host, "ack_many", None) if auto_ack else None" */
+        if (optional_attr(b->host, s_ack_many, &b->ack_many) < 0) return -1;
+        if (b->ack_many == Py_None) Py_CLEAR(b->ack_many);
+    } else { /* "held = None if auto_ack else self._squall_open" */
+        if ((b->held = PyObject_GetAttr(b->bolt, s_open)) == NULL) return -1;
+        if (b->held == Py_None) Py_CLEAR(b->held);
+    }
+    if (b->ack_many != NULL && (b->done = PyList_New(0)) == NULL) return -1;
+    /* "thread = _get_ident() if auto_anchor else None": threading.get_ident() is this */
+    b->thread = auto_anchor ? PyLong_FromUnsignedLong(PyThread_get_thread_ident()) : Py_NewRef(Py_None);
+    b->anchors_at = slot_offset(b->bolt, s_anchors);
+    b->current_at = slot_offset(b->bolt, s_current);
+    return b->thread == NULL ? -1 : 0;
+}
+
+static PyObject *dispatch_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyType_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "dispatch_batch(bolt, tuples, on_error, settled, tuple_class: type)");
+        return NULL;
+    }
+    Batch b = {.bolt = args[0], .on_error = args[2], .settled = args[3], .tuple_class = args[4]};
+    PyObject *tuples = args[1], *last = NULL, *result = NULL;
+    if (batch_start(&b) < 0 || PyObject_SetAttr(b.bolt, s_anchor_thread, b.thread) < 0) goto done;
+    last = run_all(&b, tuples);
+    /* "finally: self._squall_anchor_thread = None / self._squall_current = settled" */
+    if (set_finally(b.bolt, s_anchor_thread, Py_None) < 0 || set_finally(b.bolt, s_current, b.settled) < 0
+        || last == NULL)
+        goto done;
+    if (b.done != NULL && PyList_GET_SIZE(b.done)) { /* "if done: try: ack_many(done) / except Exception ..." */
+        PyObject *r = PyObject_Vectorcall(b.ack_many, &b.done, 1, NULL);
+        Py_XDECREF(r);
+        if (r == NULL && to_on_error(&b, last) < 0) goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(last);
+    Py_XDECREF(b.process);
+    Py_XDECREF(b.host);
+    Py_XDECREF(b.ack);
+    Py_XDECREF(b.fail);
+    Py_XDECREF(b.ack_many);
+    Py_XDECREF(b.held);
+    Py_XDECREF(b.done);
+    Py_XDECREF(b.thread);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"xor_acks", (PyCFunction)(void (*)(void))xor_acks, METH_FASTCALL,
      "xor_acks(inputs, acks, ids): pop each id's input entry and XOR it into acks; return the first unknown id or None."},
@@ -1778,6 +2190,8 @@ static PyMethodDef methods[] = {
      "pack_batch(kind, src, records): the msgpack bytes of (kind, src, records), or None when msgpack must pack it."},
     {"decode_batch", (PyCFunction)(void (*)(void))decode_batch, METH_FASTCALL,
      "decode_batch(data, tables, inputs, first, tuple_class): (src, Tuples) of a DATA batch, or None."},
+    {"dispatch_batch", (PyCFunction)(void (*)(void))dispatch_batch, METH_FASTCALL,
+     "dispatch_batch(bolt, tuples, on_error, settled, tuple_class): Bolt._squall_on_tuples's fused loop."},
     {"uniform_tuples", (PyCFunction)(void (*)(void))uniform_tuples, METH_FASTCALL,
      "uniform_tuples(...): the Tuples of a one-stream batch, all tracked (inputs registered) or none, else None."},
     {"spout_acks", (PyCFunction)(void (*)(void))spout_acks, METH_FASTCALL,
@@ -1814,16 +2228,35 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_default_size, "_squall_default_size");
     INTERN(s_anchor_thread, "_squall_anchor_thread");
     INTERN(s_anchors, "_squall_anchors");
+    INTERN(s_process, "process");
+    INTERN(s_host, "_host");
+    INTERN(s_ack, "ack");
+    INTERN(s_fail, "fail");
+    INTERN(s_ack_many, "ack_many");
+    INTERN(s_auto_anchor, "auto_anchor");
+    INTERN(s_auto_ack, "auto_ack");
+    INTERN(s_auto_fail, "auto_fail");
+    INTERN(s_open, "_squall_open");
+    INTERN(s_current, "_squall_current");
+    INTERN(s_on_tuple, "_squall_on_tuple");
+    INTERN(s_end_held, "_squall_end_held");
+    INTERN(s_after, "_squall_after");
+    INTERN(s_id, "id");
+    INTERN(s_component, "component");
+    INTERN(s_stream, "stream");
+    INTERN(s_add, "add");
+    INTERN(s_tick_stream, "__tick"); /* squall.api._tuple.TICK_STREAM */
+    INTERN(s_tick_component, "__system"); /* squall.api._tuple.TICK_COMPONENT */
     INTERN(s_pending, "pending");
     INTERN(s_latency, "latency");
     INTERN(s_buckets, "buckets");
     INTERN(s_count, "count");
     INTERN(s_total, "total");
     INTERN(s_acked, "acked");
-    INTERN(s_ack, "ack");
     INTERN(s_tup_id, "tup_id");
     INTERN(s_blocked, "blocked");
     if ((one = PyLong_FromLong(1)) == NULL) return NULL;
+    if ((missing = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type)) == NULL) return NULL;
 #undef INTERN
     if (PyType_Ready(&BoltEmitType) < 0 || PyType_Ready(&SpoutEmitType) < 0 || PyType_Ready(&AutoEmitType) < 0
         || PyType_Ready(&SpoutAutoEmitType) < 0)

@@ -19,7 +19,8 @@ import time
 from collections import namedtuple
 from typing import Any, Callable, Optional, Sequence
 
-from squall.api import Spout, Tuple
+from squall.api import Bolt, Spout, Tuple
+from squall.api._bolt import _SETTLED
 from squall.api._tuple import tick_tuple
 from squall.api._dispatch import dispatch, dispatch_one, format_exception, on_user_error, report_exception
 from squall.engine import _conf
@@ -51,6 +52,15 @@ _RECV_BYTES = 1 << 19
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _new = tuple.__new__
+
+
+DispatchFn = Callable[[Any, Sequence[Tuple], Callable[[Exception, Tuple], None], Any, Any], None]
+"""``run(bolt, tuples, on_error, settled, tuple_class)``: how a bolt task hands a batch to its bolt."""
+
+
+def _api_dispatch(bolt: Any, tuples: Sequence[Tuple], on_error: Callable[[Exception, Tuple], None],
+                  settled: Any, tuple_class: Any) -> None:
+    dispatch(bolt, tuples, on_error)
 
 
 class _Exit(Exception):
@@ -135,6 +145,7 @@ class TaskHost:
         self.executed = 0
         self.exec_secs = 0.0
         self._error_tuple: Optional[Tuple] = None  # the input whose processing raised last
+        self._dispatch_batch: Optional[DispatchFn] = None  # chosen at the first batch (see _choose_dispatch)
         now = time.monotonic()
         self.next_housekeeping = now
         self.next_metrics = now + self.metrics_secs
@@ -257,15 +268,30 @@ class TaskHost:
     def _run_tuples(self, tuples: list[Tuple]) -> None:
         """Run the bolt on a batch's tuples (their inputs are registered)."""
         executed = len(tuples)
+        run = self._dispatch_batch or self._choose_dispatch()
         start = time.perf_counter()
         try:
-            dispatch(self.instance, tuples, self._tuple_error)
+            run(self.instance, tuples, self._tuple_error, _SETTLED, Tuple)
         except _Exit:  # user code raised: the task stops at that tuple, the rest never ran
             executed = next((i + 1 for i, tup in enumerate(tuples) if tup is self._error_tuple), executed)
             raise
         finally:
             self.executed += executed
             self.exec_secs += time.perf_counter() - start
+
+    def _choose_dispatch(self) -> DispatchFn:
+        """Pick how batches reach the bolt: the compiled fused loop when it is what would run, else the api's.
+
+        ``Bolt._squall_on_tuples``'s fused loop runs when the bolt's class overrides
+        neither ``_squall_on_tuples`` nor ``_squall_on_tuple``; ``_hotpath.dispatch_batch``
+        is that loop (compiled, or the Python loop itself in the pure-Python twin).
+        """
+        cls = type(self.instance)
+        fused = (getattr(cls, "_squall_on_tuples", None) is Bolt._squall_on_tuples
+                 and getattr(cls, "_squall_on_tuple", None) is Bolt._squall_on_tuple)
+        run: DispatchFn = self.collector._fast.dispatch_batch if fused else _api_dispatch
+        self._dispatch_batch = run
+        return run
 
     def _uniform_tuples(self, src: int, records: Sequence[Any]) -> Optional[list[Tuple]]:
         """Build the tuples of the common batch (one stream, all tracked, values that fit) in one go.
