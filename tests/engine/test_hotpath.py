@@ -89,6 +89,47 @@ def test_xor_acks_matches_its_twin(seed: int) -> None:
 
 
 @compiled
+@pytest.mark.parametrize("seed", range(5))
+def test_xor_acks_folds_runs_of_one_root_as_its_twin(seed: int) -> None:
+    """A count bolt's batch: runs of inputs of one 64-bit root (equal ints, not one object), some with several roots."""
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    rng = random.Random(seed)
+    roots = [rng.getrandbits(64) | (1 << 63) if i % 2 else rng.getrandbits(40) for i in range(6)]
+
+    def inputs() -> dict[int, Any]:
+        entries: dict[int, Any] = {}
+        r = random.Random(seed)
+        for handle in range(1, 300):
+            root = roots[(handle // r.randrange(1, 6)) % len(roots)]
+            if handle % 17 == 0:
+                entries[handle] = [[int(str(root)), r.getrandbits(64), roots[0], r.getrandbits(64)], r.getrandbits(64)]
+            else:
+                entries[handle] = (int(str(root)), r.getrandbits(64))  # a new int object per entry, as decoded
+        return entries
+
+    ids = list(range(1, 300))
+    results = []
+    for module in (_hotpath, _speedups):
+        acks = {roots[0]: 5}
+        results.append((module.xor_acks(inputs(), acks, ids), acks))
+    assert results[0] == results[1]
+
+
+@compiled
+def test_xor_acks_keeps_what_it_folded_before_an_error_as_its_twin() -> None:
+    from squall.engine import _speedups  # type: ignore[attr-defined]
+
+    results = []
+    for module in (_hotpath, _speedups):
+        acks: dict[int, int] = {}
+        with pytest.raises(TypeError):
+            module.xor_acks({1: (1 << 63, 3), 2: (1 << 63, 5), 3: (1 << 63, "v")}, acks, [1, 2, 3])
+        results.append(acks)
+    assert results[0] == results[1] == {1 << 63: 6}
+
+
+@compiled
 def test_uniform_tuples_match_their_twin_and_refuse_mixed_batches() -> None:
     from squall.engine import _speedups  # type: ignore[attr-defined]
 

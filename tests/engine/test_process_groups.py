@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from squall import Bolt, Grouping, Topology
 from squall.engine import run_local
+from squall.engine._task import _engine_gone
+from squall.engine._wiring import Wiring
 from tests.engine.components import Numbers, read, wait_for
 
 
@@ -70,3 +73,47 @@ def test_processes_components_started_die_when_the_engine_is_sigkilled(opts: dic
     finally:
         engine.kill()
         engine.wait(10)
+
+
+def _wiring_with_control(task: int) -> Wiring:
+    death_read, death_write = os.pipe()
+    wiring = Wiring(parent_pid=os.getppid(), death_read=death_read, death_write=death_write)  # as in a task
+    wiring.new_control(task)
+    return wiring
+
+
+def test_a_dying_engine_shows_first_by_the_control_socket_and_the_task_sees_it() -> None:
+    """An engine being killed closes its descriptors before the kernel re-parents its tasks.
+
+    In that window the parent pid and the death pipe still look alive; a task that
+    exits then (its control socket read end of file) must still stop its group.
+    """
+    wiring = _wiring_with_control(5)
+    try:
+        assert not _engine_gone(wiring, 5)
+        wiring.control_parent[5].close()  # the engine's end, as its exit closes it
+        assert _engine_gone(wiring, 5)
+        assert not _engine_gone(wiring, 6)  # no control socket: only the pid and the pipe say so
+    finally:
+        wiring.close()
+
+
+def test_a_task_whose_control_socket_ends_leaves_quietly(tmp_path: Path) -> None:
+    from squall.engine._supervisor import Supervisor
+    from squall.engine._task import TaskHost, _Exit
+
+    model = Sleeper.model.with_config({"test.dir": str(tmp_path), "test.count": 1})
+    sup = Supervisor(model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None,
+                     on_progress=None)
+    sup._build_plans()
+    sup._build_wiring()
+    try:
+        plan = sup.plans[1]
+        sup.wiring.new_control(plan.task)
+        host = TaskHost(plan, sup.wiring)
+        sup.wiring.control_parent[plan.task].close()
+        with pytest.raises(_Exit) as stop:
+            host._read_control()
+        assert stop.value.code == 0  # not a crash: "Unpack failed: incomplete input" before
+    finally:
+        sup.wiring.close()

@@ -28,6 +28,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <pythread.h>
 #include <structmember.h>
 #include <stddef.h>
@@ -38,17 +39,57 @@
 #define RECORD_WIDTH 4
 
 static PyObject *missing; /* a default no dict holds */
-static PyObject *s_hot, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
+static PyObject *s_hot, *s_inputs, *s_records, *s_heat, *s_slow, *s_new_port, *s_seal, *s_wake,
     *s_main_thread, *s_lock, *s_acquire, *s_release;
 
 /* ---- 64-bit helpers: edges, roots and XOR values are all in [0, 2**64) ---------- */
 
-static int as_u64(PyObject *o, uint64_t *out) {
-    if (PyLong_CheckExact(o) && _PyLong_Sign(o) >= 0 && _PyLong_NumBits(o) <= 64) {
-        /* the common case, without PyLong_AsUnsignedLongLong's detour through a byte array */
-        *out = (uint64_t)PyLong_AsUnsignedLongLongMask(o);
+/* The magnitude of an exact int that fits 64 bits, read from CPython 3.11's digits without
+ * the generic conversion (roots, edges and XOR values are 64-bit: half of them are above
+ * int64's range, where PyLong_AsLongLong overflows and the API takes its slow path).
+ * Return 1 and set *mag and *negative, or 0: not an exact int of that size (use the API). */
+static inline int small_long(PyObject *o, uint64_t *mag, int *negative) {
+#if PY_VERSION_HEX < 0x030C0000 && PyLong_SHIFT == 30
+    if (!PyLong_CheckExact(o)) return 0;
+    Py_ssize_t size = Py_SIZE(o);
+    Py_ssize_t n = size < 0 ? -size : size;
+    const digit *d = ((PyLongObject *)o)->ob_digit;
+    switch (n) {
+    case 0: *mag = 0; break;
+    case 1: *mag = d[0]; break;
+    case 2: *mag = (uint64_t)d[0] | (uint64_t)d[1] << 30; break;
+    case 3:
+        if (d[2] >> 4) return 0; /* 64 bits = 30 + 30 + 4 */
+        *mag = (uint64_t)d[0] | (uint64_t)d[1] << 30 | (uint64_t)d[2] << 60;
+        break;
+    default: return 0;
+    }
+    *negative = size < 0;
+    return 1;
+#else /* another layout: the API, a little slower */
+    if (!PyLong_CheckExact(o)) return 0;
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow) {
+        *negative = v < 0;
+        *mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        return 1;
+    }
+    if (overflow < 0) return 0;
+    unsigned long long u = PyLong_AsUnsignedLongLong(o);
+    if (u == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
         return 0;
     }
+    *mag = u;
+    *negative = 0;
+    return 1;
+#endif
+}
+
+static int as_u64(PyObject *o, uint64_t *out) {
+    int negative;
+    if (small_long(o, out, &negative) && !negative) return 0;
     if (!PyLong_Check(o)) {
         PyErr_SetString(PyExc_TypeError, "expected an int");
         return -1;
@@ -73,6 +114,51 @@ static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
     int rc = PyDict_SetItem(dict, key, now);
     Py_DECREF(now);
     return rc;
+}
+
+/* ---- attribute reads on the hot path ----------------------------------------------- */
+
+/* getattr(obj, name) (new ref), read straight from obj's instance dict when it is there,
+ * else the generic lookup (a class default, or the AttributeError). Only for the plain
+ * instance attributes of Collector the emit reads per tuple (_hot, inputs): no data
+ * descriptor on the class shadows them, so both reads agree. */
+static PyObject *fast_attr(PyObject *obj, PyObject *name) {
+    PyObject **dictptr = _PyObject_GetDictPtr(obj);
+    if (dictptr != NULL && *dictptr != NULL) {
+        PyObject *value = PyDict_GetItemWithError(*dictptr, name); /* borrowed */
+        if (value != NULL) return Py_NewRef(value);
+        if (PyErr_Occurred()) return NULL;
+    }
+    return PyObject_GetAttr(obj, name);
+}
+
+/* Slots the hot path reads and writes per tuple (Bolt's per-input state, OutPort.records)
+ * are accessed in place when that is what getattr/setattr would do (the class has the
+ * generic __getattribute__ and __setattr__, and the name is still that slot: callers
+ * check again when the object's type changes), as PyMember_GetOne/SetOne do; otherwise
+ * through getattr/setattr. slot_offset returns 0 for "use getattr/setattr". */
+static Py_ssize_t slot_offset(PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_getattro != PyObject_GenericGetAttr || type->tp_setattro != PyObject_GenericSetAttr) return 0;
+    PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
+    if (descr == NULL || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
+    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != T_OBJECT_EX || member->flags != 0 || !PyObject_TypeCheck(obj, PyDescr_TYPE(descr))) return 0;
+    return member->offset;
+}
+
+/* obj.<name> = value */
+static int set_state(PyObject *obj, Py_ssize_t offset, PyObject *name, PyObject *value) {
+    if (offset == 0) return PyObject_SetAttr(obj, name, value);
+    PyObject **slot = (PyObject **)((char *)obj + offset);
+    Py_XSETREF(*slot, Py_NewRef(value));
+    return 0;
+}
+
+/* obj.<name>, a new reference */
+static PyObject *get_state(PyObject *obj, Py_ssize_t offset, PyObject *name) {
+    PyObject *value = offset == 0 ? NULL : *(PyObject **)((char *)obj + offset);
+    return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an empty slot: its AttributeError */
 }
 
 /* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
@@ -131,8 +217,9 @@ static int folds_grow(Folds *f) {
 
 /* acks[root] ^= value, gathered in f */
 static int folds_add(Folds *f, PyObject *acks, PyObject *root, uint64_t value) {
-    if (!PyLong_CheckExact(root) || _PyLong_Sign(root) < 0 || _PyLong_NumBits(root) > 64) return xor_into(acks, root, value);
-    uint64_t key = (uint64_t)PyLong_AsUnsignedLongLongMask(root);
+    uint64_t key;
+    int negative;
+    if (!small_long(root, &key, &negative) || negative) return xor_into(acks, root, value);
     Py_ssize_t i = folds_find(f, key);
     if (f->slots[i].root != NULL) {
         f->slots[i].acc ^= value;
@@ -371,7 +458,14 @@ static int put_header(Out *o, Py_ssize_t n, unsigned char fix, int fixbits, unsi
 }
 
 static int put_int(Out *o, PyObject *obj) {
-    int overflow = 0;
+    uint64_t mag;
+    int negative, overflow = 0;
+    if (small_long(obj, &mag, &negative) && !negative && mag > (uint64_t)INT64_MAX) { /* a root or edge */
+        if (out_reserve(o, 9) < 0) return -1;
+        o->buf[o->len++] = (char)0xcf;
+        put_be(o, mag, 8);
+        return 0;
+    }
     long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     if (v == -1 && PyErr_Occurred()) return -1;
     if (out_reserve(o, 9) < 0) return -1;
@@ -487,6 +581,8 @@ static PyObject *pack_batch(PyObject *module, PyObject *const *args, Py_ssize_t 
 typedef struct {
     const unsigned char *p, *end;
     int unsupported;
+    PyObject *last_root; /* the previous record's root (strong ref) and its bits: its siblings share the object */
+    uint64_t last_root_bits;
 } In;
 
 static int need(In *in, Py_ssize_t n) {
@@ -623,6 +719,21 @@ static PyObject *get_value(In *in, int depth) {
     }
 }
 
+/* A record's root: one int object for a run of records of one tree (a bolt's children of
+ * one input sit next to each other in a batch), else get_value. */
+static PyObject *get_root(In *in) {
+    if (in->p + 9 > in->end || *in->p != 0xcf) return get_value(in, 1);
+    in->p++;
+    uint64_t bits = take_be(in, 8);
+    if (in->last_root == NULL || in->last_root_bits != bits) {
+        PyObject *root = PyLong_FromUnsignedLongLong(bits);
+        if (root == NULL) return NULL;
+        Py_XSETREF(in->last_root, root);
+        in->last_root_bits = bits;
+    }
+    return Py_NewRef(in->last_root);
+}
+
 /* One record's Tuple: handle, table[sidx], values, root and edge; registers tracked inputs. */
 static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *inputs, long long handle,
                             PyTypeObject *tuple_class) {
@@ -645,7 +756,7 @@ static PyObject *get_record(In *in, PyObject *table, PyObject *src, PyObject *in
         if (item == NULL) goto done;
         PyTuple_SET_ITEM(values, i, item);
     }
-    if ((root = get_value(in, 1)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
+    if ((root = get_root(in)) == NULL || (edge = get_value(in, 1)) == NULL) goto done;
     PyObject *fields = Py_NewRef(values);
     if ((id = PyLong_FromLongLong(root == Py_None ? -handle : handle)) == NULL) { /* negative: untracked */
         Py_DECREF(fields);
@@ -685,7 +796,7 @@ static PyObject *decode_batch(PyObject *module, PyObject *const *args, Py_ssize_
     if (first == -1 && PyErr_Occurred()) return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
-    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0};
+    In in = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len, 0, NULL, 0};
     PyObject *result = NULL, *src = NULL, *tuples = NULL, *kind = NULL;
     long long k = 0, count = 0;
     if (array_header(&in) != 3) goto finish;
@@ -716,6 +827,7 @@ finish:
     Py_XDECREF(kind);
     Py_XDECREF(src);
     Py_XDECREF(tuples);
+    Py_XDECREF(in.last_root);
     PyBuffer_Release(&view);
     return result;
 }
@@ -732,6 +844,8 @@ typedef struct {
     uint64_t rng[4]; /* xoshiro256**: edges need 64 random bits, not a crypto RNG */
     PyObject *last_stream, *last_out; /* one-entry cache of hot_outs.get(stream) */
     PyObject *pending; /* SpoutEmit: the tracker's root -> [xor, msg id, start] */
+    PyObject *port_type; /* OutPort, once seen, and where its records slot is (__slots__) */
+    Py_ssize_t records_offset;
     uint64_t task_id;  /* SpoutEmit: the low bits of every root it mints */
     Py_ssize_t calls;  /* SpoutEmit: how much collector.emit_calls grew through it (spout_burst reads it) */
     Py_ssize_t hot_calls; /* SpoutEmit: the calls it ran in C (Collector.emit_calls adds them) */
@@ -763,6 +877,15 @@ static PyObject *port_for(BoltEmit *self, PyObject *task) {
         }
     }
     return PyObject_CallOneArg(self->new_port, task);
+}
+
+/* port.records (new ref), read from the __slots__ slot where OutPort keeps it */
+static PyObject *port_records(BoltEmit *self, PyObject *port) {
+    if ((PyObject *)Py_TYPE(port) != self->port_type) {
+        Py_XSETREF(self->port_type, Py_NewRef((PyObject *)Py_TYPE(port)));
+        self->records_offset = slot_offset(port, s_records);
+    }
+    return get_state(port, self->records_offset, s_records);
 }
 
 /* the receiving task of a hot stream: the fields chooser's key cache first */
@@ -801,7 +924,7 @@ static PyObject *emit_hot(BoltEmit *self, PyObject *out, PyObject *entry, PyObje
         if ((value_obj = PyLong_FromUnsignedLongLong(value ^ edge)) == NULL) goto error;
     }
     if ((port = port_for(self, task)) == NULL) goto error;
-    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if ((records = port_records(self, port)) == NULL) goto error;
     if (!PyList_Check(records)) {
         PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
         goto error;
@@ -846,10 +969,53 @@ static PyObject *hot_out(BoltEmit *self, PyObject *stream) {
     return out;
 }
 
+/* Collector._heat's common case in C: anchors is one positive handle (a tuple or list of one
+ * int) whose input entry has one root: turn a (root, value) entry into a list, make it the
+ * hot entry (collector._hot = (anchors, entry)) and return it (new ref). Everything else
+ * (untracked or unknown handles, several roots or anchors) is left to collector._heat. */
+static PyObject *heat(BoltEmit *self, PyObject *anchors) {
+    PyObject *handle = NULL;
+    if (PyTuple_CheckExact(anchors) && PyTuple_GET_SIZE(anchors) == 1) handle = PyTuple_GET_ITEM(anchors, 0);
+    else if (PyList_CheckExact(anchors) && PyList_GET_SIZE(anchors) == 1) handle = PyList_GET_ITEM(anchors, 0);
+    if (handle == NULL || !PyLong_CheckExact(handle) || Py_SIZE(handle) <= 0)
+        return PyObject_CallOneArg(self->heat, anchors);
+    PyObject *inputs = fast_attr(self->collector, s_inputs);
+    if (inputs == NULL) return NULL;
+    PyObject *entry = PyDict_Check(inputs) ? PyDict_GetItemWithError(inputs, handle) : NULL; /* borrowed */
+    if (entry == NULL || PySequence_Fast_GET_SIZE(entry) != 2 || !(PyTuple_CheckExact(entry) || PyList_CheckExact(entry))
+        || !PyLong_CheckExact(PySequence_Fast_GET_ITEM(entry, 0))) {
+        Py_DECREF(inputs);
+        return PyErr_Occurred() ? NULL : PyObject_CallOneArg(self->heat, anchors);
+    }
+    if (PyTuple_CheckExact(entry)) { /* children XOR their edges into it: a list from now on */
+        PyObject *list = PyList_New(2);
+        if (list == NULL) goto error;
+        PyList_SET_ITEM(list, 0, Py_NewRef(PyTuple_GET_ITEM(entry, 0)));
+        PyList_SET_ITEM(list, 1, Py_NewRef(PyTuple_GET_ITEM(entry, 1)));
+        int rc = PyDict_SetItem(inputs, handle, list);
+        Py_DECREF(list); /* the dict holds it */
+        if (rc < 0) goto error;
+        entry = list;
+    }
+    Py_INCREF(entry);
+    Py_DECREF(inputs);
+    PyObject *hot = PyTuple_Pack(2, anchors, entry);
+    if (hot == NULL || PyObject_SetAttr(self->collector, s_hot, hot) < 0) {
+        Py_XDECREF(hot);
+        Py_DECREF(entry);
+        return NULL;
+    }
+    Py_DECREF(hot);
+    return entry;
+error:
+    Py_DECREF(inputs);
+    return NULL;
+}
+
 /* Under the lock: the hot case or collector._bolt_emit_slow; *targets gets the slow path's targets. */
 static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **targets) {
     PyObject *stream = args[0], *values = args[1], *anchors = args[2], *direct_task = args[4];
-    PyObject *hot = PyObject_GetAttr(self->collector, s_hot);
+    PyObject *hot = fast_attr(self->collector, s_hot);
     if (hot == NULL) return NULL;
     if (!PyTuple_Check(hot) || PyTuple_GET_SIZE(hot) != 2) {
         Py_DECREF(hot);
@@ -861,7 +1027,7 @@ static PyObject *emit_locked(BoltEmit *self, PyObject *const *args, PyObject **t
     Py_INCREF(entry);
     Py_DECREF(hot);
     if (first) { /* the first emit of a process() call, or explicit anchors */
-        Py_SETREF(entry, PyObject_CallOneArg(self->heat, anchors));
+        Py_SETREF(entry, heat(self, anchors));
         if (entry == NULL) return NULL;
     }
     PyObject *out = (entry != Py_None && direct_task == Py_None && PyList_Check(entry)
@@ -1060,6 +1226,7 @@ static int BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg) {
     Py_VISIT(self->last_stream);
     Py_VISIT(self->last_out);
     Py_VISIT(self->pending);
+    Py_VISIT(self->port_type);
     return 0;
 }
 
@@ -1078,6 +1245,7 @@ static int BoltEmit_clear(BoltEmit *self) {
     Py_CLEAR(self->last_stream);
     Py_CLEAR(self->last_out);
     Py_CLEAR(self->pending);
+    Py_CLEAR(self->port_type);
     return 0;
 }
 
@@ -1099,13 +1267,22 @@ typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *component, *host_emit, *fallback, *stream, *empty;
+    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
+    PyObject *component_type; /* the type the offsets below were found in */
+    Py_ssize_t thread_at, anchors_at; /* Bolt's slots _squall_anchor_thread, _squall_anchors (0: getattr) */
 } AutoEmit;
 
 static PyObject *s_default_size, *s_anchor_thread, *s_anchors;
 
 /* the auto anchors of a call on this thread (new ref), () elsewhere, NULL on error */
 static PyObject *auto_anchors(AutoEmit *self) {
-    PyObject *thread = PyObject_GetAttr(self->component, s_anchor_thread);
+    PyObject *component = self->component;
+    if ((PyObject *)Py_TYPE(component) != self->component_type) {
+        Py_XSETREF(self->component_type, Py_NewRef((PyObject *)Py_TYPE(component)));
+        self->thread_at = slot_offset(component, s_anchor_thread);
+        self->anchors_at = slot_offset(component, s_anchors);
+    }
+    PyObject *thread = get_state(component, self->thread_at, s_anchor_thread);
     if (thread == NULL) return NULL;
     int here = 0;
     if (PyLong_CheckExact(thread)) {
@@ -1114,19 +1291,22 @@ static PyObject *auto_anchors(AutoEmit *self) {
         else here = ident == PyThread_get_thread_ident();
     }
     Py_DECREF(thread);
-    return here ? PyObject_GetAttr(self->component, s_anchors) : Py_NewRef(self->empty);
+    return here ? get_state(component, self->anchors_at, s_anchors) : Py_NewRef(self->empty);
 }
 
 static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
     AutoEmit *self = (AutoEmit *)callable;
     if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 1 || !PyList_CheckExact(args[0]))
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
-    PyObject *size = PyObject_GetAttr(self->component, s_default_size);
-    if (size == NULL) return NULL;
-    Py_ssize_t expected = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
-    Py_DECREF(size);
-    if (expected == -1 && PyErr_Occurred()) return NULL;
-    if (expected != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+    if (self->size < 0) {
+        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+        if (size == NULL) return NULL;
+        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+        Py_DECREF(size);
+        if (known == -1 && PyErr_Occurred()) return NULL;
+        self->size = known;
+    }
+    if (self->size != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     PyObject *anchors = auto_anchors(self);
     if (anchors == NULL) return NULL;
@@ -1147,6 +1327,7 @@ static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
     Py_XSETREF(self->stream, Py_NewRef(stream));
     Py_XSETREF(self->empty, PyTuple_New(0));
     if (self->empty == NULL) return -1;
+    self->size = -1;
     self->vectorcall = AutoEmit_vectorcall;
     return 0;
 }
@@ -1157,6 +1338,7 @@ static int AutoEmit_traverse(AutoEmit *self, visitproc visit, void *arg) {
     Py_VISIT(self->fallback);
     Py_VISIT(self->stream);
     Py_VISIT(self->empty);
+    Py_VISIT(self->component_type);
     return 0;
 }
 
@@ -1166,6 +1348,7 @@ static int AutoEmit_clear(AutoEmit *self) {
     Py_CLEAR(self->fallback);
     Py_CLEAR(self->stream);
     Py_CLEAR(self->empty);
+    Py_CLEAR(self->component_type);
     return 0;
 }
 
@@ -1225,7 +1408,7 @@ static PyObject *spout_emit_one(BoltEmit *self, PyObject *out, PyObject *values,
         edge = PyLong_FromUnsignedLongLong(next_u64(self->rng) | 1);
     }
     if (root == NULL || edge == NULL || (port = port_for(self, task)) == NULL) goto error;
-    if ((records = PyObject_GetAttr(port, s_records)) == NULL) goto error;
+    if ((records = port_records(self, port)) == NULL) goto error;
     if (!PyList_Check(records)) {
         PyErr_SetString(PyExc_TypeError, "OutPort.records must be a list");
         goto error;
@@ -1880,34 +2063,6 @@ typedef struct {
     int auto_fail;
 } Batch;
 
-/* The per-input attributes _squall_anchors and _squall_current are slots of Bolt; they are
- * read and written in place when that is what getattr/setattr would do (the class has the
- * generic __getattribute__ and __setattr__, and the name is still Bolt's slot: checked per
- * batch), as PyMember_GetOne/SetOne do; otherwise through getattr/setattr. */
-static Py_ssize_t slot_offset(PyObject *obj, PyObject *name) {
-    PyTypeObject *type = Py_TYPE(obj);
-    if (type->tp_getattro != PyObject_GenericGetAttr || type->tp_setattro != PyObject_GenericSetAttr) return 0;
-    PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
-    if (descr == NULL || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
-    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
-    if (member->type != T_OBJECT_EX || member->flags != 0 || !PyObject_TypeCheck(obj, PyDescr_TYPE(descr))) return 0;
-    return member->offset;
-}
-
-/* obj.<name> = value */
-static int set_state(PyObject *obj, Py_ssize_t offset, PyObject *name, PyObject *value) {
-    if (offset == 0) return PyObject_SetAttr(obj, name, value);
-    PyObject **slot = (PyObject **)((char *)obj + offset);
-    Py_XSETREF(*slot, Py_NewRef(value));
-    return 0;
-}
-
-/* obj.<name>, a new reference */
-static PyObject *get_state(PyObject *obj, Py_ssize_t offset, PyObject *name) {
-    PyObject *value = offset == 0 ? NULL : *(PyObject **)((char *)obj + offset);
-    return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an empty slot: its AttributeError */
-}
-
 /* the pending exception, normalised, its traceback attached (new ref); clears it */
 static PyObject *take_error(void) {
     PyObject *type, *value, *tb;
@@ -2216,6 +2371,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_hot, "_hot");
     INTERN(s_records, "records");
     INTERN(s_heat, "_heat");
+    INTERN(s_inputs, "inputs");
     INTERN(s_slow, "_bolt_emit_slow");
     INTERN(s_new_port, "_new_port");
     INTERN(s_seal, "_seal");

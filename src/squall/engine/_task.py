@@ -446,6 +446,8 @@ class TaskHost:
                 data = self.control.recv(4096, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 return
+            if not data:  # end of file: the engine is gone (it holds its end while the task lives)
+                raise _Exit(0)
             command = unpack(data)[0]
             if command == "deactivate" and self.active and self.is_spout:
                 self.active = False
@@ -695,7 +697,7 @@ def task_main(plan: TaskPlan, wiring: Wiring) -> int:
         _report_crash(plan, wiring, exc)
         raise
     finally:
-        if _engine_gone(wiring):  # nobody else will stop what our component started
+        if _engine_gone(wiring, plan.task):  # nobody else will stop what our component started
             os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
@@ -708,11 +710,24 @@ def _destinations(plan: TaskPlan) -> set[int]:
     return tasks
 
 
-def _engine_gone(wiring: Wiring) -> bool:
-    """Whether the engine died (a closed death pipe says so even before we are re-parented)."""
+def _engine_gone(wiring: Wiring, task: int) -> bool:
+    """Whether the engine died or is dying.
+
+    A dying engine closes its descriptors one by one before the kernel re-parents its
+    tasks, so the first sign may be the death pipe or the task's control socket at end
+    of file (the engine holds its end while the task lives), not the parent pid.
+    """
     if os.getppid() != wiring.parent_pid:
         return True
-    return wiring.death_read >= 0 and bool(select.select([wiring.death_read], [], [], 0)[0])
+    if wiring.death_read >= 0 and select.select([wiring.death_read], [], [], 0)[0]:
+        return True
+    control = wiring.control_child.get(task)
+    if control is None:
+        return False
+    try:
+        return control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except OSError:
+        return False  # open with nothing to read (BlockingIOError), or not ours to judge
 
 
 def _report_crash(plan: TaskPlan, wiring: Wiring, exc: BaseException) -> None:
