@@ -1890,7 +1890,7 @@ static Py_ssize_t emit_count(PyObject *collector, PyObject *emit) {
 /* 1 when the burst stops after a call that emitted (or not), 0 when not, -1 on error */
 static int burst_stops(PyObject *collector, PyObject *pending, int emitted, Py_ssize_t limit) {
     if (!emitted) return 1;
-    PyObject *blocked = PyObject_GetAttr(collector, s_blocked);
+    PyObject *blocked = fast_attr(collector, s_blocked); /* a plain instance attribute of Collector */
     if (blocked == NULL) return -1;
     int stop = PyObject_IsTrue(blocked);
     Py_DECREF(blocked);
