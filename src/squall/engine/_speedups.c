@@ -1943,6 +1943,7 @@ typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *component, *host_emit, *fallback, *stream, *empty;
+    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
 } SpoutAutoEmit;
 
 static PyObject *s_tup_id;
@@ -1960,12 +1961,15 @@ static PyObject *SpoutAutoEmit_vectorcall(PyObject *callable, PyObject *const *a
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *tup_id = nargs >= 1 && PyList_CheckExact(args[0]) ? common_tup_id(args, nargs, kwnames) : NULL;
     if (tup_id == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
-    PyObject *size = PyObject_GetAttr(self->component, s_default_size);
-    if (size == NULL) return NULL;
-    Py_ssize_t expected = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
-    Py_DECREF(size);
-    if (expected == -1 && PyErr_Occurred()) return NULL;
-    if (expected != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+    if (self->size < 0) {
+        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+        if (size == NULL) return NULL;
+        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+        Py_DECREF(size);
+        if (known == -1 && PyErr_Occurred()) return NULL;
+        self->size = known;
+    }
+    if (self->size != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     PyObject *call[6] = {self->stream, args[0], self->empty, tup_id, Py_None, Py_False};
     return PyObject_Vectorcall(self->host_emit, call, 6, NULL);
@@ -1982,6 +1986,7 @@ static int SpoutAutoEmit_init(SpoutAutoEmit *self, PyObject *args, PyObject *kwd
     Py_XSETREF(self->stream, Py_NewRef(stream));
     Py_XSETREF(self->empty, PyTuple_New(0));
     if (self->empty == NULL) return -1;
+    self->size = -1;
     self->vectorcall = SpoutAutoEmit_vectorcall;
     return 0;
 }
