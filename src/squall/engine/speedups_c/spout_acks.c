@@ -285,7 +285,7 @@ PyObject *sq_fold_acks_message(PyObject *Py_UNUSED(module), PyObject *const *arg
     if (ack_run_open(&run, args[1], args[2], args[3], PyFloat_AS_DOUBLE(args[4])) == 0) {
         result = Py_NewRef(Py_True);
         for (Py_ssize_t k = 0; k + 1 < n; k += 2) {
-            uint64_t root, value;
+            uint64_t root = 0, value = 0; /* set by take_uint: initialised for -O3's -Wmaybe-uninitialized */
             take_uint(&in, &root); /* checked by acks_header */
             take_uint(&in, &value);
             PyObject *key = PyLong_FromUnsignedLongLong(root);
