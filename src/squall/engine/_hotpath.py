@@ -23,6 +23,9 @@ word count: the rest is user code, object allocation and the api's emit and disp
 * ``dispatch_batch``: a bolt's batch through the fused loop of
   ``Bolt._squall_on_tuples`` (the C twin is that loop in C).
 
+The compiled module ``_speedups`` is built from the C files in ``speedups_c/``, one per
+job, each naming the twins here that it mirrors (``speedups_c/module.c`` lists them).
+
 ``implementation()`` returns the compiled module (``_speedups`` in this package) when it
 was built (``pip install -e .`` builds it where a C compiler exists) and the
 environment does not set ``SQUALL_PURE_PYTHON=1``, else this module. Both have the
@@ -39,7 +42,7 @@ from itertools import repeat
 from types import ModuleType
 from typing import Any, Callable, Optional, Sequence
 
-RECORD_WIDTH = 4  # slots per DATA record: _transport.RECORD_WIDTH (which imports this module), as in _speedups.c
+RECORD_WIDTH = 4  # slots per DATA record: _transport.RECORD_WIDTH (which imports this module); speedups_c/speedups.h
 PURE_PYTHON_ENV = "SQUALL_PURE_PYTHON"
 _get_ident = threading.get_ident
 _new = tuple.__new__
