@@ -3,6 +3,8 @@
  * Twin: _hotpath.xor_acks. */
 #include "speedups.h"
 
+/* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
+
 /* dict[key] = dict.get(key, 0) ^ value */
 static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
     PyObject *old = PyDict_GetItemWithError(dict, key); /* borrowed */
@@ -18,8 +20,6 @@ static int xor_into(PyObject *dict, PyObject *key, uint64_t value) {
     Py_DECREF(now);
     return rc;
 }
-
-/* ---- xor_acks: the loop of Collector.ack_many ----------------------------------- */
 
 /* A batch's acks share few roots (a line's words come in together), so xor_acks first
  * XORs them per root in this small table, then updates acks once per root, in the order

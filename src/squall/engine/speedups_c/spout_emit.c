@@ -272,6 +272,7 @@ PyTypeObject sq_SpoutAutoEmitType = {
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(SpoutAutoEmit, vectorcall),
 };
+
 /* ---- spout_burst: the loop of TaskHost._spout_burst ------------------------------- */
 
 /* spout_burst(target, method, collector, emit, pending, count, limit): up to count times,
