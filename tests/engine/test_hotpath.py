@@ -55,7 +55,7 @@ def test_the_switch_picks_the_implementation(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_record_width_is_the_transports() -> None:
     from squall.engine._transport import RECORD_WIDTH
 
-    assert _hotpath.RECORD_WIDTH == RECORD_WIDTH == 4  # also hard-coded in _speedups.c
+    assert _hotpath.RECORD_WIDTH == RECORD_WIDTH == 4  # also hard-coded in speedups_c/speedups.h
 
 
 def _entries(rng: random.Random) -> dict[int, Any]:

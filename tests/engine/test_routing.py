@@ -66,6 +66,17 @@ def test_shuffles_are_reproducible_with_a_seeded_rng() -> None:
     assert Counter(picks(1)) == Counter({3: 4, 4: 4, 5: 4})
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_shuffle_cycles_through_the_tasks_in_the_order_the_rng_shuffled_them(seed: int) -> None:
+    order = list(TASKS)
+    random.Random(seed).shuffle(order)  # what the router's rng does first
+    router = _router(GroupingKind.SHUFFLE, seed)
+    chooser = router.single_chooser("s")
+    assert chooser is not None
+    assert [chooser(["x"]) for _ in range(7)] == (order * 3)[:7]
+    assert router.route("s", ["x"], None) == [order[1]]  # the same chooser: the cycle goes on
+
+
 def test_direct_emit_to_a_task_outside_the_readers_is_refused() -> None:
     router = _router(GroupingKind.DIRECT, direct=True)
     with pytest.raises(TopologyError, match=r"^src: emit\(direct_task=9\) on stream 's': task 9 does not read "

@@ -269,7 +269,7 @@ class Bolt(Component):
             return
         # between two tuples only this loop runs on this thread, so the anchor
         # thread may stay set until a tick (unanchored) or the end of the batch.
-        # The engine runs a compiled twin of this loop (squall/engine/_speedups.c,
+        # The engine runs a compiled twin of this loop (squall/engine/speedups_c/dispatch.c,
         # dispatch_batch) for bolts that override neither hook: change both together
         # (tests/engine/test_dispatch_twin.py compares them).
         process, host = self.process, self._host

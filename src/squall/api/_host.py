@@ -32,10 +32,11 @@ class ComponentHost(Protocol):
     and ``emit_many(stream, tuples, size, anchors, direct_task) -> int``, which
     emits ``tuples`` in order (no ids, no task ids asked, the same anchors) while
     each is an exact ``list`` of ``size`` values, and returns how many it emitted;
-    ``bind_emit(bolt, emit)``, which returns the callable a bolt installs as its
-    ``emit``: ``emit`` (its bound ``Bolt.emit``) itself, or an object that runs the
-    common call ``emit(values)`` exactly as ``Bolt.emit`` would and passes every
-    other call to ``emit``.
+    ``bind_emit(component, emit)``, which returns the callable a bolt or spout
+    installs as its ``emit``: ``emit`` (its bound ``Bolt.emit`` or ``Spout.emit``)
+    itself, or an object that runs the common call (a bolt's ``emit(values)``, a
+    spout's ``emit(values, tup_id=x)``) exactly as that method would and passes
+    every other call to ``emit``.
     """
 
     def emit(

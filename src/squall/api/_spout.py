@@ -37,6 +37,15 @@ class Spout(Component):
     def next_tuple(self) -> None:
         """Emit the next tuple(s), if any are ready. Must not block for long."""
 
+    def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
+        bind = getattr(host, "bind_emit", None)
+        if bind is not None and type(self).emit is Spout.emit:
+            emit = self.emit
+            fast = bind(self, emit)
+            if fast is not emit:  # the host's compiled emit(values, tup_id=x); Spout.emit for every other call
+                self.emit = fast  # type: ignore[method-assign]
+        super()._squall_prepare(host, conf, context)
+
     def _squall_next_tuple(self) -> None:
         """What hosts call when the spout may emit (not blocked, below max.spout.pending)."""
         self.next_tuple()

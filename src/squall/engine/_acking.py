@@ -46,7 +46,7 @@ def anchored_child(entries: Sequence[list[Any]], rand: Rand) -> tuple[Any, int]:
     anchor is XORed into its value. The child gets ``(root, edge)`` when it belongs to
     one tree, else ``([root, edge, ...], 0)``; the receiving task stores either as
     its input entry. The embedded engine's collector calls this for emits off its hot
-    path; the hot path (``_hotpath``, ``_speedups.c``) inlines the one-input case.
+    path; the hot path (``_hotpath``, ``speedups_c/bolt_emit.c``) inlines the one-input case.
     """
     tree: dict[int, int] = {}
     for entry in entries:

@@ -115,13 +115,23 @@ class Collector:
         self.main_thread = threading.get_ident()
         self.blocked = False
         self.emitted = self.transferred = self.acked = self.failed = 0
-        self.emit_calls = 0  # spout emits (emitted counts records when they are sealed)
+        self._emit_calls = 0  # spout emits through _spout_emit (see emit_calls)
         self._hot: tuple[Any, Any] = _NOT_HOT  # (anchors object, its input entry) of the common emit
         self._fast = _hotpath.implementation()  # compiled hot path, or its pure-Python twin
         self._xor_acks = self._fast.xor_acks
         self.emit = self._compile_spout_emit() if self.tracker is not None else self._compile_bolt_emit()
+        self._hot_emit: Any = self.emit if hasattr(self.emit, "hot_calls") else None  # a compiled SpoutEmit
         # bolts: emit_many's loop (BoltEmit.many); spouts emit each tuple with its own id
         self.emit_many: Optional[Callable[..., int]] = None if self.tracker is not None else self.emit.many  # type: ignore[attr-defined]
+
+    @property
+    def emit_calls(self) -> int:
+        """How many times the spout called ``emit`` (``emitted`` counts records as they are sealed).
+
+        ``_spout_emit`` counts its calls, the compiled ``SpoutEmit`` those it runs in C.
+        """
+        hot = self._hot_emit
+        return self._emit_calls if hot is None else self._emit_calls + hot.hot_calls
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 
@@ -180,7 +190,7 @@ class Collector:
             sidx, choose, route, _, _ = self._outs.get(stream) or self._unknown_stream(stream)
             targets = [choose(values)] if choose is not None and direct_task is None else route(values, direct_task)
             self.emitted += 1 - len(targets)  # sealing counts one per record
-            self.emit_calls += 1
+            self._emit_calls += 1
             if not targets:
                 if tup_id is not None:
                     self.callbacks.append(tup_id)  # nobody listens: the tree is complete at once

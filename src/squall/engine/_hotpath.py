@@ -1,6 +1,6 @@
 """The engine's per-tuple hot path: pure Python here, the same in C in ``_speedups``.
 
-Eight functions carry almost all of the engine's own per-tuple work (profiles of the
+These functions carry almost all of the engine's own per-tuple work (profiles of the
 word count: the rest is user code, object allocation and the api's emit and dispatch loop):
 
 * ``BoltEmit``: a bolt task's ``emit`` (route, mint an edge, XOR it into the
@@ -9,6 +9,12 @@ word count: the rest is user code, object allocation and the api's emit and disp
 * ``AutoEmit``: a bolt's ``self.emit(values)`` without a Python frame (the api's
   ``Bolt.emit`` for everything else);
 * ``SpoutEmit``: a spout task's ``emit`` (mint the root and the edge, start the tree);
+* ``SpoutAutoEmit``: a spout's ``self.emit(values, tup_id=x)`` without a Python frame
+  (the api's ``Spout.emit`` for everything else);
+* ``spout_acks``: a spout task's ACKS message folded into its pending trees (latency,
+  acked count and ``ack()`` of each completed tree);
+* ``fold_acks_message``: ``spout_acks`` straight from an ACKS message's bytes;
+* ``spout_burst``: a spout task's loop of ``next_tuple`` calls;
 * ``xor_acks``: a batch's auto-acks folded into the per-root XOR table;
 * ``pack_batch``: a DATA batch's msgpack bytes (plain values only, else None: msgpack);
 * ``decode_batch``: a DATA batch's bytes straight to ``Tuple`` objects (else None: msgpack);
@@ -16,6 +22,9 @@ word count: the rest is user code, object allocation and the api's emit and disp
   untracked, with their input entries registered.
 * ``dispatch_batch``: a bolt's batch through the fused loop of
   ``Bolt._squall_on_tuples`` (the C twin is that loop in C).
+
+The compiled module ``_speedups`` is built from the C files in ``speedups_c/``, one per
+job, each naming the twins here that it mirrors (``speedups_c/module.c`` lists them).
 
 ``implementation()`` returns the compiled module (``_speedups`` in this package) when it
 was built (``pip install -e .`` builds it where a C compiler exists) and the
@@ -33,7 +42,7 @@ from itertools import repeat
 from types import ModuleType
 from typing import Any, Callable, Optional, Sequence
 
-RECORD_WIDTH = 4  # slots per DATA record: _transport.RECORD_WIDTH (which imports this module), as in _speedups.c
+RECORD_WIDTH = 4  # slots per DATA record: _transport.RECORD_WIDTH (which imports this module); speedups_c/speedups.h
 PURE_PYTHON_ENV = "SQUALL_PURE_PYTHON"
 _get_ident = threading.get_ident
 _new = tuple.__new__
@@ -164,6 +173,102 @@ def SpoutEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str,
     """
     emit: Callable[..., Optional[list[int]]] = fallback
     return emit
+
+
+def SpoutAutoEmit(component: Any, host_emit: Any, fallback: Any, stream: str) -> Any:  # noqa: N802 (twin of a C type)
+    """Return a spout's ``emit``: ``fallback`` (its bound ``Spout.emit``) itself.
+
+    The C twin runs ``Spout.emit``'s common calls, ``emit(values)``, ``emit(values, x)``
+    and ``emit(values, tup_id=x)`` with an exact list of the default stream's size, in
+    C: ``host_emit(stream, values, (), x, None, False)`` (``x`` None when not given);
+    every other call goes to ``fallback``.
+    """
+    return fallback
+
+
+def spout_acks(tracker: Any, collector: Any, spout: Any, acks: Sequence[int], start: int,
+               now: float) -> Optional[tuple[int, Exception]]:
+    """Fold the ``(root, value)`` pairs of ``acks`` from index ``start`` on into ``tracker.pending``.
+
+    A root no longer pending is skipped (failed, timed out, or a previous
+    incarnation's). A tree whose XOR reaches 0 leaves ``pending``; its latency
+    ``now - start`` goes to ``tracker.latency``, ``collector.acked`` counts it, and
+    ``spout.ack(msg_id)`` is called. An ``Exception`` from ``ack()`` stops the loop:
+    return ``(index of the next pair, exception)``, so the caller applies its error
+    policy and may go on from there; else None.
+
+    >>> from types import SimpleNamespace
+    >>> from squall.engine._acking import SpoutTracker
+    >>> tracker, collector, spout = SpoutTracker(1, 30.0), SimpleNamespace(acked=0), SimpleNamespace(ack=print)
+    >>> tracker.start(65537, 6, "m", 1.0)
+    >>> spout_acks(tracker, collector, spout, [65537, 2, 9, 9, 65537, 4], 0, 1.5)
+    m
+    >>> collector.acked, tracker.pending, tracker.latency.buckets
+    (1, {}, {71: 1})
+    """
+    pending = tracker.pending
+    add = tracker.latency.add
+    for index in range(start, len(acks) - 1, 2):
+        root = acks[index]
+        entry = pending.get(root)
+        if entry is None:
+            continue
+        value = acks[index + 1] ^ entry[0]
+        if value:
+            entry[0] = value
+            continue
+        del pending[root]
+        add((now - entry[2]) * 1000.0)
+        collector.acked += 1
+        try:
+            spout.ack(entry[1])
+        except Exception as exc:
+            return index + 2, exc
+    return None
+
+
+def fold_acks_message(data: Any, tracker: Any, collector: Any, spout: Any, now: float) -> Any:
+    """Run ``spout_acks`` on the pairs of an encoded ACKS message, or return None when the general path must.
+
+    The compiled twin takes the msgpack bytes of ``(ACKS, src, [root, value, ...], [])``
+    (plain unsigned ints, no fails) without building their Python objects, and returns
+    True when done, or ``(index of the next pair, exception)`` when ``ack()`` raised
+    (the caller decodes the message and goes on from there); anything else, and every
+    message here, is left to the general path (msgpack, then ``spout_acks``).
+    """
+    return None
+
+
+def spout_burst(target: Any, method: Optional[str], collector: Any, emit: Any, pending: dict[int, Any], count: int,
+                limit: Optional[int]) -> Optional[tuple[int, Exception, bool]]:
+    """Call ``target.<method>()`` (looked up per call), or ``target()`` when ``method`` is None, up to ``count`` times.
+
+    Stop after a call that emitted nothing (``collector.emit_calls`` unchanged; the C
+    twin reads the count from ``emit``, the collector's emit, when it is a
+    ``SpoutEmit``), left the collector blocked, or brought ``len(pending)`` to
+    ``limit`` (None: no limit). An ``Exception`` from the call stops the loop: return
+    ``(calls left, exception, whether that call emitted)``, so the caller applies its
+    error policy and the same checks, and may go on; else None.
+
+    >>> from types import SimpleNamespace
+    >>> collector = SimpleNamespace(emit_calls=0, blocked=False)
+    >>> def emit(): collector.emit_calls += 1
+    >>> spout_burst(emit, None, collector, None, {}, 5, None), collector.emit_calls
+    (None, 5)
+    """
+    while count > 0:
+        before = collector.emit_calls
+        count -= 1
+        try:
+            if method is None:
+                target()
+            else:
+                getattr(target, method)()
+        except Exception as exc:
+            return count, exc, collector.emit_calls != before
+        if collector.emit_calls == before or collector.blocked or (limit is not None and len(pending) >= limit):
+            break
+    return None
 
 
 def xor_acks(inputs: dict[int, Any], acks: dict[int, int], ids: Sequence[Any]) -> Any:

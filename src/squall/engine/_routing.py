@@ -7,6 +7,7 @@ always reaches the same task, in every process and every run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import random
@@ -117,8 +118,9 @@ def _shuffle_chooser(sub: Subscription, rng: random.Random) -> Callable[[Sequenc
         return lambda values: only
     order = list(sub.tasks)
     rng.shuffle(order)
-    cycle = itertools.cycle(order)
-    return lambda values: next(cycle)
+    # next(cycle, values): values is only the default of an exhausted iterator, and a cycle
+    # over a non-empty list never ends; called from C (the hot emits), no Python frame per call
+    return functools.partial(next, itertools.cycle(order))
 
 
 class Router:

@@ -21,7 +21,7 @@ import time
 from collections import namedtuple
 from typing import Any, Callable, Optional, Sequence
 
-from squall.api import Bolt, Tuple
+from squall.api import Bolt, Spout, Tuple
 from squall.api._bolt import _SETTLED
 from squall.api._tuple import tick_tuple
 from squall.api._dispatch import dispatch, dispatch_one, format_exception, on_user_error, report_exception
@@ -133,6 +133,9 @@ class TaskHost:
         self._rview = memoryview(self._rbuf)
         self._uniform = self.collector._fast.uniform_tuples
         self._decode = self.collector._fast.decode_batch
+        self._spout_acks = self.collector._fast.spout_acks
+        self._burst = self.collector._fast.spout_burst
+        self._fold_acks = self.collector._fast.fold_acks_message
         self._sources: dict[int, list[Any]] = {}  # source task -> per stream index: (component, stream, class, size)
         self._waits = 0
         self._wait_secs = 0.0  # inside poll(): asleep, or runnable but not yet scheduled
@@ -157,9 +160,12 @@ class TaskHost:
     # -- ComponentHost (emit, ack, ack_many, fail: the collector's) -----------------------
 
     def bind_emit(self, component: Any, emit: Any) -> Any:
-        """Return a bolt's ``emit`` with its common call compiled (``_hotpath.AutoEmit``), or ``emit`` itself."""
+        """Return a component's ``emit`` with its common call compiled, or ``emit`` itself.
+
+        ``_hotpath.AutoEmit`` for a bolt, ``_hotpath.SpoutAutoEmit`` for a spout.
+        """
         if self.is_spout:
-            return emit
+            return self.collector._fast.SpoutAutoEmit(component, self.emit, emit, DEFAULT_STREAM)
         return self.collector._fast.AutoEmit(component, self.emit, emit, DEFAULT_STREAM)
 
     def log(self, message: str, level: int) -> None:
@@ -200,6 +206,8 @@ class TaskHost:
             if decoded is not None:  # a batch of plain values, decoded straight to tuples
                 self.next_handle += len(decoded[1])
                 self._run_tuples(decoded[1])
+                continue
+            if self.is_spout and self._fold_acks_message(view[:size]):
                 continue
             try:
                 msg = unpack(view[:size])
@@ -344,29 +352,33 @@ class TaskHost:
         self._error_tuple = tup
         self._user_error(exc, f"while processing {tup!r}")
 
-    def _process_acks(self, acks: Sequence[int], fails: Sequence[int]) -> None:
+    def _fold_acks_message(self, data: memoryview) -> bool:
+        """Fold a plain ACKS message into the spout's trees from its bytes; False when it takes the general way."""
+        now = time.monotonic()
+        done = self._fold_acks(data, self.collector.tracker, self.collector, self.instance, now)
+        if done is None:  # fails, a fragment, another encoding, or the pure-Python path
+            return False
+        if done is not True:  # ack() raised: the error policy, then the rest of the message
+            start, exc = done
+            self._user_error(exc, "in ack()")
+            msg = unpack(data)
+            self._process_acks(msg[2], msg[3], start, now)
+        return True
+
+    def _process_acks(self, acks: Sequence[int], fails: Sequence[int], start: int = 0,
+                      now: Optional[float] = None) -> None:
+        """Fold an ACKS message's pairs from index ``start`` on into the spout's trees, then fail its ``fails``."""
         tracker = self.collector.tracker
         if tracker is None:
             return
-        now = time.monotonic()
-        pending = tracker.pending
-        latency = tracker.latency
+        now = time.monotonic() if now is None else now
         spout = self.instance
-        for root, value in zip(acks[0::2], acks[1::2]):
-            entry = pending.get(root)
-            if entry is None:
-                continue  # already failed or timed out, or owned by a previous incarnation
-            value ^= entry[0]
-            if value:
-                entry[0] = value
-                continue
-            del pending[root]
-            latency.add((now - entry[2]) * 1000.0)
-            self.collector.acked += 1
-            try:
-                spout.ack(entry[1])
-            except Exception as exc:
-                self._user_error(exc, "in ack()")
+        while True:  # the pairs in order; a crash in ack() stops there, or goes on (the error policy)
+            stopped = self._spout_acks(tracker, self.collector, spout, acks, start, now)
+            if stopped is None:
+                break
+            start, exc = stopped
+            self._user_error(exc, "in ack()")
         for root in fails:
             msg_id = tracker.fail(root)
             if msg_id is not None:
@@ -644,19 +656,32 @@ class TaskHost:
                 self._wait(True, self._timeout(now))
 
     def _spout_burst(self, limit: Optional[int]) -> int:
-        pending = self.collector.tracker.pending  # type: ignore[union-attr]
-        next_tuple = self.instance._squall_next_tuple
-        start = self.collector.emit_calls
-        for _ in range(self.batch):
-            before = self.collector.emit_calls
-            try:
-                next_tuple()
-            except Exception as exc:
-                self._user_error(exc, "in next_tuple()")
-            if self.collector.emit_calls == before or self.collector.blocked or (limit is not None and len(pending) >= limit):
+        collector = self.collector
+        pending = collector.tracker.pending  # type: ignore[union-attr]
+        target, method = self._next_tuple_call()
+        start = collector.emit_calls
+        left = self.batch
+        while left:  # the calls in order; a crash in next_tuple() stops there, or goes on (the error policy)
+            stopped = self._burst(target, method, collector, collector.emit, pending, left, limit)
+            if stopped is None:
+                break
+            left, exc, emitted = stopped
+            self._user_error(exc, "in next_tuple()")
+            if not emitted or collector.blocked or (limit is not None and len(pending) >= limit):
                 break
         self._run_callbacks()
-        return self.collector.emit_calls - start
+        return collector.emit_calls - start
+
+    def _next_tuple_call(self) -> tuple[Any, Optional[str]]:
+        """Return what the burst calls: the spout's ``next_tuple`` by name when ``_squall_next_tuple`` is the api's.
+
+        ``Spout._squall_next_tuple`` only calls ``self.next_tuple()``: calling that by
+        name (looked up per call, as the wrapper does) saves a Python frame per call.
+        """
+        next_tuple = self.instance._squall_next_tuple
+        if getattr(next_tuple, "__func__", None) is Spout._squall_next_tuple:
+            return self.instance, "next_tuple"
+        return next_tuple, None
 
     def _run_callbacks(self) -> None:
         if not self.collector.callbacks:
