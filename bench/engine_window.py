@@ -84,7 +84,7 @@ class Window:
     def _run(self) -> None:
         for marker in ("start", "end"):
             while not (self.out / marker).exists():
-                time.sleep(0.001)
+                time.sleep(0.005)  # a sample up to 5 ms late; polling faster costs the run CPU (this process's)
             self.samples.append(sample())
 
     def join(self) -> None:
@@ -104,8 +104,9 @@ def one_run(words: int, pending: int, trace: bool) -> None:
         if len(window.samples) != 2:
             raise SystemExit(f"the run did not finish: {result.problem() or 'no end marker'}")
         (before, m0, t0), (after, m1, t1) = window.samples
-        secs = t1 - t0
-        print(f"{words:,} words: {words / secs:,.0f} words/s (window {secs:.2f}s), "
+        secs = t1 - t0  # between the samples: the CPU figures' window
+        first, last = float((out / "start").read_text()), max(float(p.read_text()) for p in out.glob("end*"))
+        print(f"{words:,} words: {words / (last - first):,.0f} words/s (first emit to last ack {last - first:.2f}s), "
               f"p99 {result['lines'].complete_p99_ms:.1f} ms, load average {os.getloadavg()[0]:.1f}")
         names, ends = task_logs(out / "logs")
         ours = 0.0
@@ -114,7 +115,7 @@ def one_run(words: int, pending: int, trace: bool) -> None:
             base = before.get(pid, (role, 0.0, 0, 0))  # forked after the first emit: all of it is in the window
             used = cpu - base[1]
             ours += used
-            print(f"  pid {pid:>7} {role:<11} CPU {used:5.2f}s ({used / secs:4.0%} of the window), "
+            print(f"  pid {pid:>7} {role:<11} CPU {used:5.2f}s ({used / secs:4.0%} of the window, {secs:.2f}s), "
                   f"switches: {vol - base[2]} voluntary, {invol - base[3]} involuntary")
         delta = [b - a for a, b in zip(m0, m1)]
         total, idle = sum(delta) / _HZ, (delta[3] + delta[4]) / _HZ
