@@ -1,4 +1,4 @@
-"""Fixtures of the engine tests: fast metrics, private run directories, no leftover processes."""
+"""Fixtures of the engine tests: fast metrics, private run directories, no leftover processes, both hot paths."""
 
 from __future__ import annotations
 
@@ -6,6 +6,21 @@ from typing import Any
 
 import psutil
 import pytest
+
+from squall.engine import _hotpath
+
+compiled = pytest.mark.skipif(not _hotpath.compiled_available(), reason="squall.engine._speedups is not built")
+BOTH = [pytest.param("compiled", marks=compiled), "pure"]  # the hot path's two implementations
+
+
+@pytest.fixture(params=BOTH)
+def impl(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The hot-path module of one implementation, with SQUALL_PURE_PYTHON set to match."""
+    if request.param == "pure":
+        monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
+    else:
+        monkeypatch.delenv(_hotpath.PURE_PYTHON_ENV, raising=False)
+    return _hotpath.implementation()
 
 
 @pytest.fixture

@@ -19,20 +19,9 @@ from squall import Bolt, Grouping, Spout, Topology
 from squall.api import Tuple
 from squall.engine import _hotpath, run_local
 from squall.engine._acking import TASK_BITS
+from tests.engine.conftest import BOTH, compiled
 from tests.engine.test_collector import hosts, root
 
-compiled = pytest.mark.skipif(not _hotpath.compiled_available(), reason="squall.engine._speedups is not built")
-BOTH = [pytest.param("compiled", marks=compiled), "pure"]
-
-
-@pytest.fixture(params=BOTH)
-def impl(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The hot-path module of one implementation, with SQUALL_PURE_PYTHON set to match."""
-    if request.param == "pure":
-        monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
-    else:
-        monkeypatch.delenv(_hotpath.PURE_PYTHON_ENV, raising=False)
-    return _hotpath.implementation()
 
 
 def test_the_compiled_hot_path_is_built_where_a_c_compiler_exists() -> None:

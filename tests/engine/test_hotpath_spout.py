@@ -20,19 +20,9 @@ from squall.engine._acking import TASK_BITS, LatencyStats, SpoutTracker
 from squall.engine._task import _Exit
 from squall.errors import TopologyError
 from tests.engine.test_collector import hosts
-from tests.engine.test_hotpath import BOTH, compiled
+from tests.engine.conftest import compiled
 
 TASK = 3
-
-
-@pytest.fixture(params=BOTH)
-def impl(request: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The hot-path module of one implementation, with SQUALL_PURE_PYTHON set to match."""
-    if request.param == "pure":
-        monkeypatch.setenv(_hotpath.PURE_PYTHON_ENV, "1")
-    else:
-        monkeypatch.delenv(_hotpath.PURE_PYTHON_ENV, raising=False)
-    return _hotpath.implementation()
 
 
 class Acks:

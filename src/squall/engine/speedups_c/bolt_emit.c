@@ -420,14 +420,6 @@ PyTypeObject sq_BoltEmitType = {
  * anchors being component._squall_anchors when component._squall_anchor_thread is this
  * thread, else (): what Bolt.emit does for that call. Every other call goes to fallback
  * (Bolt.emit itself), so no rule lives only here. */
-typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-    PyObject *component, *host_emit, *fallback, *stream, *empty;
-    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
-    PyObject *component_type; /* the type the offsets below were found in */
-    Py_ssize_t thread_at, anchors_at; /* Bolt's slots _squall_anchor_thread, _squall_anchors (0: getattr) */
-} AutoEmit;
 
 /* the auto anchors of a call on this thread (new ref), () elsewhere, NULL on error */
 static PyObject *auto_anchors(AutoEmit *self) {
@@ -471,7 +463,7 @@ static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, 
     return result;
 }
 
-static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
+int sq_auto_emit_setup(AutoEmit *self, PyObject *args, PyObject *kwds, vectorcallfunc call) {
     PyObject *component, *host_emit, *fallback, *stream;
     static char *kwlist[] = {"component", "host_emit", "fallback", "stream", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOU", kwlist, &component, &host_emit, &fallback, &stream))
@@ -483,11 +475,15 @@ static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
     Py_XSETREF(self->empty, PyTuple_New(0));
     if (self->empty == NULL) return -1;
     self->size = -1;
-    self->vectorcall = AutoEmit_vectorcall;
+    self->vectorcall = call;
     return 0;
 }
 
-static int AutoEmit_traverse(AutoEmit *self, visitproc visit, void *arg) {
+static int AutoEmit_init(AutoEmit *self, PyObject *args, PyObject *kwds) {
+    return sq_auto_emit_setup(self, args, kwds, AutoEmit_vectorcall);
+}
+
+int sq_auto_emit_traverse(AutoEmit *self, visitproc visit, void *arg) {
     Py_VISIT(self->component);
     Py_VISIT(self->host_emit);
     Py_VISIT(self->fallback);
@@ -497,7 +493,7 @@ static int AutoEmit_traverse(AutoEmit *self, visitproc visit, void *arg) {
     return 0;
 }
 
-static int AutoEmit_clear(AutoEmit *self) {
+int sq_auto_emit_clear(AutoEmit *self) {
     Py_CLEAR(self->component);
     Py_CLEAR(self->host_emit);
     Py_CLEAR(self->fallback);
@@ -507,21 +503,23 @@ static int AutoEmit_clear(AutoEmit *self) {
     return 0;
 }
 
-static void AutoEmit_dealloc(AutoEmit *self) {
+void sq_auto_emit_dealloc(AutoEmit *self) {
     PyObject_GC_UnTrack(self);
-    AutoEmit_clear(self);
+    sq_auto_emit_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *AutoEmit_call_unready(PyObject *Py_UNUSED(callable), PyObject *const *Py_UNUSED(args),
-                                       size_t Py_UNUSED(nargsf), PyObject *Py_UNUSED(kwnames)) {
-    PyErr_SetString(PyExc_TypeError, "AutoEmit(component, host_emit, fallback, stream) was not initialised");
+static PyObject *auto_emit_unready(PyObject *callable, PyObject *const *Py_UNUSED(args),
+                                   size_t Py_UNUSED(nargsf), PyObject *Py_UNUSED(kwnames)) {
+    const char *name = strrchr(Py_TYPE(callable)->tp_name, '.'); /* "squall.engine._speedups.AutoEmit" */
+    PyErr_Format(PyExc_TypeError, "%s(component, host_emit, fallback, stream) was not initialised",
+                 name != NULL ? name + 1 : Py_TYPE(callable)->tp_name);
     return NULL;
 }
 
-static PyObject *AutoEmit_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+PyObject *sq_auto_emit_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     AutoEmit *self = (AutoEmit *)PyType_GenericNew(type, args, kwds);
-    if (self != NULL) self->vectorcall = AutoEmit_call_unready;
+    if (self != NULL) self->vectorcall = auto_emit_unready;
     return (PyObject *)self;
 }
 
@@ -531,11 +529,11 @@ PyTypeObject sq_AutoEmitType = {
     .tp_basicsize = sizeof(AutoEmit),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "Bolt.emit(values) of one component: the common call in C, every other call to Bolt.emit.",
-    .tp_new = AutoEmit_new,
+    .tp_new = sq_auto_emit_new,
     .tp_init = (initproc)AutoEmit_init,
-    .tp_dealloc = (destructor)AutoEmit_dealloc,
-    .tp_traverse = (traverseproc)AutoEmit_traverse,
-    .tp_clear = (inquiry)AutoEmit_clear,
+    .tp_dealloc = (destructor)sq_auto_emit_dealloc,
+    .tp_traverse = (traverseproc)sq_auto_emit_traverse,
+    .tp_clear = (inquiry)sq_auto_emit_clear,
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(AutoEmit, vectorcall),
 };

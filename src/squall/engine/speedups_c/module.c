@@ -126,34 +126,17 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_blocked, "blocked");
     if ((sq_missing = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type)) == NULL) return NULL;
 #undef INTERN
-    if (PyType_Ready(&sq_BoltEmitType) < 0 || PyType_Ready(&sq_SpoutEmitType) < 0 || PyType_Ready(&sq_AutoEmitType) < 0
-        || PyType_Ready(&sq_SpoutAutoEmitType) < 0)
-        return NULL;
+    PyTypeObject *types[] = {&sq_BoltEmitType, &sq_SpoutEmitType, &sq_AutoEmitType, &sq_SpoutAutoEmitType};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (PyType_Ready(types[i]) < 0) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
-    Py_INCREF(&sq_BoltEmitType);
-    if (PyModule_AddObject(m, "BoltEmit", (PyObject *)&sq_BoltEmitType) < 0) {
-        Py_DECREF(&sq_BoltEmitType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&sq_SpoutEmitType);
-    if (PyModule_AddObject(m, "SpoutEmit", (PyObject *)&sq_SpoutEmitType) < 0) {
-        Py_DECREF(&sq_SpoutEmitType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&sq_AutoEmitType);
-    if (PyModule_AddObject(m, "AutoEmit", (PyObject *)&sq_AutoEmitType) < 0) {
-        Py_DECREF(&sq_AutoEmitType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&sq_SpoutAutoEmitType);
-    if (PyModule_AddObject(m, "SpoutAutoEmit", (PyObject *)&sq_SpoutAutoEmitType) < 0) {
-        Py_DECREF(&sq_SpoutAutoEmitType);
-        Py_DECREF(m);
-        return NULL;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        const char *name = strrchr(types[i]->tp_name, '.') + 1; /* "squall.engine._speedups.BoltEmit" */
+        if (PyModule_AddObjectRef(m, name, (PyObject *)types[i]) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     return m;
 }

@@ -226,6 +226,25 @@ void sq_BoltEmit_dealloc(BoltEmit *self); /* free a BoltEmit or SpoutEmit */
 /* spout_acks.c: the raised exception, normalized, its traceback attached (new ref); clears it */
 PyObject *sq_fetch_exception(void);
 
+/* ---- AutoEmit and SpoutAutoEmit: a component's emit(...) common call without a frame ---- */
+
+/* Both types share this layout and life cycle (bolt_emit.c); only their calls differ. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *component, *host_emit, *fallback, *stream, *empty;
+    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
+    PyObject *component_type; /* AutoEmit: the type the offsets below were found in */
+    Py_ssize_t thread_at, anchors_at; /* AutoEmit: Bolt's slots _squall_anchor_thread, _squall_anchors (0: getattr) */
+} AutoEmit;
+
+/* __init__(component, host_emit, fallback, stream) of either type; call: its vectorcall */
+int sq_auto_emit_setup(AutoEmit *self, PyObject *args, PyObject *kwds, vectorcallfunc call);
+PyObject *sq_auto_emit_new(PyTypeObject *type, PyObject *args, PyObject *kwds); /* unusable until __init__ */
+int sq_auto_emit_traverse(AutoEmit *self, visitproc visit, void *arg);
+int sq_auto_emit_clear(AutoEmit *self);
+void sq_auto_emit_dealloc(AutoEmit *self);
+
 /* ---- what module.c registers: the types and the module's functions, by file ------------ */
 
 extern PyTypeObject sq_BoltEmitType, sq_AutoEmitType; /* bolt_emit.c */

@@ -172,12 +172,7 @@ PyTypeObject sq_SpoutEmitType = {
  * emit(values, tup_id=x), with one exact list of the default stream's size, are
  * host_emit(stream, values, (), x or None, None, False): what Spout.emit does for those
  * calls. Every other call goes to fallback (Spout.emit itself), so no rule lives only here. */
-typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-    PyObject *component, *host_emit, *fallback, *stream, *empty;
-    Py_ssize_t size; /* component._squall_default_size once read as an int (set by _squall_prepare), else -1 */
-} SpoutAutoEmit;
+typedef AutoEmit SpoutAutoEmit; /* the layout and life cycle of AutoEmit (speedups.h) */
 
 /* the tup_id of a common call (borrowed), or NULL when the call is not one */
 static PyObject *common_tup_id(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
@@ -207,55 +202,7 @@ static PyObject *SpoutAutoEmit_vectorcall(PyObject *callable, PyObject *const *a
 }
 
 static int SpoutAutoEmit_init(SpoutAutoEmit *self, PyObject *args, PyObject *kwds) {
-    PyObject *component, *host_emit, *fallback, *stream;
-    static char *kwlist[] = {"component", "host_emit", "fallback", "stream", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOU", kwlist, &component, &host_emit, &fallback, &stream))
-        return -1;
-    Py_XSETREF(self->component, Py_NewRef(component));
-    Py_XSETREF(self->host_emit, Py_NewRef(host_emit));
-    Py_XSETREF(self->fallback, Py_NewRef(fallback));
-    Py_XSETREF(self->stream, Py_NewRef(stream));
-    Py_XSETREF(self->empty, PyTuple_New(0));
-    if (self->empty == NULL) return -1;
-    self->size = -1;
-    self->vectorcall = SpoutAutoEmit_vectorcall;
-    return 0;
-}
-
-static int SpoutAutoEmit_traverse(SpoutAutoEmit *self, visitproc visit, void *arg) {
-    Py_VISIT(self->component);
-    Py_VISIT(self->host_emit);
-    Py_VISIT(self->fallback);
-    Py_VISIT(self->stream);
-    Py_VISIT(self->empty);
-    return 0;
-}
-
-static int SpoutAutoEmit_clear(SpoutAutoEmit *self) {
-    Py_CLEAR(self->component);
-    Py_CLEAR(self->host_emit);
-    Py_CLEAR(self->fallback);
-    Py_CLEAR(self->stream);
-    Py_CLEAR(self->empty);
-    return 0;
-}
-
-static void SpoutAutoEmit_dealloc(SpoutAutoEmit *self) {
-    PyObject_GC_UnTrack(self);
-    SpoutAutoEmit_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyObject *SpoutAutoEmit_call_unready(PyObject *Py_UNUSED(callable), PyObject *const *Py_UNUSED(args),
-                                            size_t Py_UNUSED(nargsf), PyObject *Py_UNUSED(kwnames)) {
-    PyErr_SetString(PyExc_TypeError, "SpoutAutoEmit(component, host_emit, fallback, stream) was not initialised");
-    return NULL;
-}
-
-static PyObject *SpoutAutoEmit_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    SpoutAutoEmit *self = (SpoutAutoEmit *)PyType_GenericNew(type, args, kwds);
-    if (self != NULL) self->vectorcall = SpoutAutoEmit_call_unready;
-    return (PyObject *)self;
+    return sq_auto_emit_setup(self, args, kwds, SpoutAutoEmit_vectorcall);
 }
 
 PyTypeObject sq_SpoutAutoEmitType = {
@@ -264,11 +211,11 @@ PyTypeObject sq_SpoutAutoEmitType = {
     .tp_basicsize = sizeof(SpoutAutoEmit),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "Spout.emit(values, tup_id=x) of one component: the common call in C, every other call to Spout.emit.",
-    .tp_new = SpoutAutoEmit_new,
+    .tp_new = sq_auto_emit_new,
     .tp_init = (initproc)SpoutAutoEmit_init,
-    .tp_dealloc = (destructor)SpoutAutoEmit_dealloc,
-    .tp_traverse = (traverseproc)SpoutAutoEmit_traverse,
-    .tp_clear = (inquiry)SpoutAutoEmit_clear,
+    .tp_dealloc = (destructor)sq_auto_emit_dealloc,
+    .tp_traverse = (traverseproc)sq_auto_emit_traverse,
+    .tp_clear = (inquiry)sq_auto_emit_clear,
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(SpoutAutoEmit, vectorcall),
 };
