@@ -162,12 +162,7 @@ class Bolt(Component):
 
     def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
         self._squall_open = set()
-        bind = getattr(host, "bind_emit", None)
-        if bind is not None and type(self).emit is Bolt.emit:
-            emit = self.emit
-            fast = bind(self, emit)
-            if fast is not emit:  # the host's compiled emit(values); Bolt.emit for every other call
-                self.emit = fast  # type: ignore[method-assign]
+        self._squall_bind_emit(host, Bolt.emit)  # the host's compiled emit(values); Bolt.emit for every other call
         super()._squall_prepare(host, conf, context)
 
     def _squall_settle(self, tup_id: Any, what: str) -> None:

@@ -101,6 +101,20 @@ class Component:
 
     # -- called by hosts -------------------------------------------------------------
 
+    def _squall_bind_emit(self, host: Any, kind_emit: Any) -> None:
+        """Install the host's ``bind_emit(self, emit)`` result as this instance's ``emit`` (see ComponentHost).
+
+        Only when the class keeps its kind's ``emit`` (``kind_emit``): a subclass's own
+        ``emit`` sees every call. The host returns ``emit`` itself when it has nothing faster.
+        """
+        bind = getattr(host, "bind_emit", None)
+        if bind is None or getattr(type(self), "emit", None) is not kind_emit:
+            return
+        emit = getattr(self, "emit")  # noqa: B009  # the kinds declare emit, not Component
+        fast = bind(self, emit)
+        if fast is not emit:
+            setattr(self, "emit", fast)  # noqa: B010  # on the instance: this component only
+
     def _squall_prepare(self, host: ComponentHost, conf: Mapping[str, Any], context: TopologyContext) -> None:
         """Attach to a host and run the user's ``initialize`` (hosts call this once)."""
         self._host = host

@@ -38,12 +38,7 @@ class Spout(Component):
         """Emit the next tuple(s), if any are ready. Must not block for long."""
 
     def _squall_prepare(self, host: Any, conf: Any, context: Any) -> None:
-        bind = getattr(host, "bind_emit", None)
-        if bind is not None and type(self).emit is Spout.emit:
-            emit = self.emit
-            fast = bind(self, emit)
-            if fast is not emit:  # the host's compiled emit(values, tup_id=x); Spout.emit for every other call
-                self.emit = fast  # type: ignore[method-assign]
+        self._squall_bind_emit(host, Spout.emit)  # the host's compiled emit(values, tup_id=x); Spout.emit otherwise
         super()._squall_prepare(host, conf, context)
 
     def _squall_next_tuple(self) -> None:
