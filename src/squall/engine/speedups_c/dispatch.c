@@ -26,19 +26,6 @@ typedef struct {
     int auto_fail;
 } Batch;
 
-/* the pending exception, normalised, its traceback attached (new ref); clears it */
-static PyObject *take_error(void) {
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(value, tb);
-        Py_DECREF(tb);
-    }
-    Py_DECREF(type);
-    return value;
-}
-
 /* raise exc again, as a bare "raise" does (steals the reference) */
 static void give_error(PyObject *exc) {
     PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
@@ -69,7 +56,7 @@ static PyObject *call_handling(PyObject *exc, PyObject *func, PyObject *const *a
  * any pending one); otherwise a pending exception stays pending */
 static int set_finally(PyObject *obj, PyObject *name, PyObject *value) {
     if (!PyErr_Occurred()) return PyObject_SetAttr(obj, name, value);
-    PyObject *exc = take_error();
+    PyObject *exc = sq_fetch_exception();
     PyObject *before = handling_begin(exc);
     int rc = PyObject_SetAttr(obj, name, value);
     handling_end(before);
@@ -135,7 +122,7 @@ static int run_tick(Batch *b, PyObject *tup) {
  *  auto_fail else None) / else: self._squall_after(tup_id, fail if auto_fail else None) / raise";
  * always returns -1 (the exception, or the handler's, pending) */
 static int process_raised(Batch *b, PyObject *tup_id) {
-    PyObject *exc = take_error();
+    PyObject *exc = sq_fetch_exception();
     PyObject *before = handling_begin(exc);
     PyObject *end = PyObject_GetAttr(b->bolt, b->held != NULL ? s_end_held : s_after);
     PyObject *args[2] = {tup_id, b->auto_fail ? b->fail : Py_None};
@@ -201,7 +188,7 @@ static int run_one(Batch *b, PyObject *tup) {
 /* "except Exception as exc: on_error(exc, tup)": 0 when handled, -1 when an exception propagates */
 static int to_on_error(Batch *b, PyObject *tup) {
     if (!PyErr_ExceptionMatches(PyExc_Exception)) return -1;
-    PyObject *exc = take_error();
+    PyObject *exc = sq_fetch_exception();
     PyObject *args[2] = {exc, tup};
     PyObject *result = call_handling(exc, b->on_error, args, 2);
     Py_DECREF(exc);
@@ -223,7 +210,7 @@ static PyObject *run_all(Batch *b, PyObject *tuples) {
     if (!PyErr_Occurred()) return tup;
     Py_DECREF(tup);
     if (b->done != NULL && PyList_GET_SIZE(b->done)) { /* what completed stays acked when the loop stops */
-        PyObject *exc = take_error();
+        PyObject *exc = sq_fetch_exception();
         PyObject *result = call_handling(exc, b->ack_many, &b->done, 1);
         if (result == NULL) {
             Py_DECREF(exc); /* ack_many's own exception replaces it */

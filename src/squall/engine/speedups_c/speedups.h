@@ -223,7 +223,7 @@ int sq_BoltEmit_traverse(BoltEmit *self, visitproc visit, void *arg); /* the GC'
 int sq_BoltEmit_clear(BoltEmit *self); /* the GC's clear of a BoltEmit */
 void sq_BoltEmit_dealloc(BoltEmit *self); /* free a BoltEmit or SpoutEmit */
 
-/* spout_acks.c: the raised exception, normalized, its traceback attached (new ref); clears it */
+/* spout_acks.c, for every file: the raised exception, normalized, its traceback attached (new ref); clears it */
 PyObject *sq_fetch_exception(void);
 
 /* ---- AutoEmit and SpoutAutoEmit: a component's emit(...) common call without a frame ---- */
