@@ -17,7 +17,7 @@ import pytest
 from squall import Spout
 from squall.engine import _hotpath
 from squall.engine._acking import TASK_BITS, LatencyStats, SpoutTracker
-from squall.engine._task import _Exit
+from squall.engine._task import TaskHost, _Exit
 from squall.errors import TopologyError
 from tests.engine.test_collector import hosts
 from tests.engine.conftest import compiled
@@ -249,13 +249,18 @@ def _spout_host(tmp_path: Any, spout_class: type, exit_on_exception: bool) -> An
     return host
 
 
-@pytest.mark.parametrize("stops", [True, False])
-def test_a_crash_in_ack_leaves_what_it_left_before(impl: Any, tmp_path: Any, stops: bool) -> None:
+def _spout_with_three_trees(tmp_path: Any, stops: bool) -> tuple[TaskHost, dict[int, Any], list[int]]:
+    """A spout host whose ack() raises, with three trees pending (xor 5, ids m0, m1, m2)."""
     host = _spout_host(tmp_path, _Raising, stops)
-    pending = host.collector.tracker.pending
     roots = [((n + 1) << TASK_BITS) | host.task_id for n in range(3)]
     for n, root in enumerate(roots):
         host.collector.tracker.start(root, 5, f"m{n}", 1.0)
+    return host, host.collector.tracker.pending, roots
+
+
+@pytest.mark.parametrize("stops", [True, False])
+def test_a_crash_in_ack_leaves_what_it_left_before(impl: Any, tmp_path: Any, stops: bool) -> None:
+    host, pending, roots = _spout_with_three_trees(tmp_path, stops)
     fails = [roots[2]]
     message = [roots[0], 5, roots[1], 5, roots[2], 5]
     if stops:  # the task stops at the ack that raised: the rest of the message is left as it was
@@ -274,11 +279,7 @@ def test_a_crash_in_ack_leaves_what_it_left_before(impl: Any, tmp_path: Any, sto
 def test_a_crash_in_ack_from_an_inbox_message_is_handled_as_before(impl: Any, tmp_path: Any, stops: bool) -> None:
     from squall.engine._transport import ACKS
 
-    host = _spout_host(tmp_path, _Raising, stops)
-    pending = host.collector.tracker.pending
-    roots = [((n + 1) << TASK_BITS) | host.task_id for n in range(3)]
-    for n, root in enumerate(roots):
-        host.collector.tracker.start(root, 5, f"m{n}", 1.0)
+    host, pending, roots = _spout_with_three_trees(tmp_path, stops)
     inbox = host._wiring.inbox_write[host.task_id]
     inbox.send(host._pack((ACKS, 9, [roots[0], 5, roots[1], 5, roots[2], 4], [])))
     if stops:
