@@ -37,7 +37,7 @@ from squall.engine._task import TaskHost  # noqa: E402
 
 def build(tmp: Path, pending: int, topology: type = wordcount_bench.WordCount) -> dict[int, TaskHost]:
     model = topology.model.with_config({"bench.out": str(tmp), "topology.max.spout.pending": pending})
-    sup = Supervisor(model, tmp, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
+    sup = Supervisor(model, tmp, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
     hosts = {}

@@ -192,4 +192,4 @@ def test_a_second_ctrl_c_stops_at_once_and_still_prints_the_summary(tmp_path: Pa
     assert proc.returncode == 0, err
     assert "Aborted" not in err
     assert "SlowDrain: " in out and "stopped by Ctrl-C/SIGTERM" in out
-    assert "interrupted again (Ctrl-C): killing the tasks" in engine_log.read_text()
+    assert "asked again to stop: killing the tasks without draining" in engine_log.read_text()

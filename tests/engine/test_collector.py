@@ -38,7 +38,7 @@ class Two(Topology):
 
 
 def hosts(tmp_path: Any) -> dict[str, TaskHost]:
-    sup = Supervisor(Two.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
+    sup = Supervisor(Two.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
     result = {}
@@ -137,7 +137,7 @@ class Crashy(Topology):
 
 
 def test_a_crash_mid_batch_counts_what_ran_and_fails_what_the_task_still_held(tmp_path):
-    sup = Supervisor(Crashy.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None, on_progress=None)
+    sup = Supervisor(Crashy.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
     plans = {plan.component: plan for plan in sup.plans.values()}

@@ -103,8 +103,7 @@ def test_a_task_whose_control_socket_ends_leaves_quietly(tmp_path: Path) -> None
     from squall.engine._task import TaskHost, _Exit
 
     model = Sleeper.model.with_config({"test.dir": str(tmp_path), "test.count": 1})
-    sup = Supervisor(model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, stop_event=None,
-                     on_progress=None)
+    sup = Supervisor(model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
     try:

@@ -110,16 +110,16 @@ def _run_embedded(loaded: Loaded, seconds: float | None, until_idle: bool, log_d
     click.echo(f"Logs: {log_dir}")
     interactive = is_interactive(sys.stdout)
     order = list(model.components)
-    stop = threading.Event()
+    stop, kill = threading.Event(), threading.Event()
     # on a terminal the live table's heading says it; a handler must not write mid-table
     notify = None if interactive else (lambda: click.echo(_NOTICE, err=True))
-    signals = StopSignals(stop, notify)
+    signals = StopSignals(stop, notify, kill)
     try:
         with signals.installed():
             with _progress_view(console, interactive, model.name, order, signals) as view, \
                     serve_embedded(dashboard, model, stop, view) as on_progress:
                 result = run_local(model, time=seconds, until_idle=until_idle, log_dir=log_dir,
-                                   on_progress=on_progress, stop_event=stop)
+                                   on_progress=on_progress, stop_event=stop, kill_event=kill)
     except EngineError as exc:
         partial = getattr(exc, "result", None)
         if partial is not None:

@@ -1,13 +1,16 @@
 """How ``squall run`` stops on SIGINT/SIGTERM without ever breaking the live view.
 
 The first signal sets the run's stop event (a graceful stop: drain, then end the tasks);
-a second one raises ``KeyboardInterrupt`` (stop now). A signal handler runs in the main
-thread between any two bytecodes, so it must not write to the terminal while the main
-thread may be drawing the live table: the table would get a foreign line in its middle and
-the live view, which clears what it drew by counting lines, would leave stale lines on
-screen. So the handler writes only when asked to (``notify``, for plain output), and a
-draw wrapped in :meth:`StopSignals.atomic` receives the second signal's
-``KeyboardInterrupt`` only once the table is whole.
+a second one sets its kill event (stop now), when the run has one, else raises
+``KeyboardInterrupt``; one more raises ``KeyboardInterrupt``. Events, not exceptions,
+carry the requests an engine acts on: an exception raised between any two bytecodes
+can land between two steps of the engine's stop and skip the rest of it. A signal
+handler runs in the main thread between any two bytecodes, so it must not write to the
+terminal while the main thread may be drawing the live table: the table would get a
+foreign line in its middle and the live view, which clears what it drew by counting
+lines, would leave stale lines on screen. So the handler writes only when asked to
+(``notify``, for plain output), and a draw wrapped in :meth:`StopSignals.atomic` receives
+a ``KeyboardInterrupt`` only once the table is whole.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ __all__ = ["StopSignals"]
 
 
 class StopSignals:
-    """Turn SIGINT/SIGTERM into ``stop.set()``, then into ``KeyboardInterrupt``.
+    """Turn SIGINT/SIGTERM into ``stop.set()``, then ``kill.set()`` (if given), then ``KeyboardInterrupt``.
 
     Install with :meth:`installed` (main thread only; elsewhere it does nothing). Not
     reentrant: one per run.
@@ -33,8 +36,10 @@ class StopSignals:
     ...         pass  # draw the table: a second Ctrl-C waits until here
     """
 
-    def __init__(self, stop: threading.Event, notify: Callable[[], None] | None = None) -> None:
+    def __init__(self, stop: threading.Event, notify: Callable[[], None] | None = None,
+                 kill: threading.Event | None = None) -> None:
         self.stop = stop
+        self.kill = kill
         self._notify = notify
         self._atomic = 0  # nesting depth of atomic() blocks in the main thread
         self._deferred = False  # a second signal arrived inside atomic()
@@ -69,6 +74,8 @@ class StopSignals:
             self.stop.set()
             if self._notify is not None:
                 self._notify()
+        elif self.kill is not None and not self.kill.is_set():
+            self.kill.set()
         elif self._atomic:
             self._deferred = True
         else:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Union
 
 from squall.engine import _conf
 from squall.engine._metrics import RunResult, Snapshot
+from squall.engine._stop_requests import StopRequests
 from squall.engine._supervisor import Supervisor
 from squall.errors import ConfigError, EngineError
 from squall.topology import Topology, TopologyModel
@@ -29,6 +30,7 @@ def run_local(
     log_dir: Optional[Union[str, Path]] = None,
     on_progress: Optional[Callable[[Snapshot], None]] = None,
     stop_event: Optional[threading.Event] = None,
+    kill_event: Optional[threading.Event] = None,
 ) -> RunResult:
     """Run ``topology`` on every core of this machine; return its metrics when it stops.
 
@@ -40,6 +42,9 @@ def run_local(
     with ``until_idle``, once no spout emitted and no tracked tuple was pending for
     ``idle_secs``. Stopping deactivates the spouts, lets pending tuple trees finish
     (bounded by ``squall.engine.drain.timeout.secs``) and ends every task process.
+    Setting ``kill_event``, or a Ctrl-C while stopping, skips the rest of the drain
+    and kills the tasks (their pending trees are replayed by a replaying spout's
+    next run). Ctrl-C is handled only while Python's own SIGINT handler is in place.
     Conf precedence: ``options`` > ``Topology.config`` > engine defaults; a
     component's own config overrides the topology's. Logs (one file per task plus
     ``engine.log``) go to ``log_dir`` (default ``./.squall/runs/<topology>-<time>/``).
@@ -71,15 +76,15 @@ def run_local(
 
     if _zygote.threads_running():  # never fork from a threaded process: a zygote forks the tasks
         return _zygote.run_in_zygote(model, run_dir, time_limit=time, until_idle=until_idle, idle_secs=idle_secs,
-                                     stop_event=stop_event, on_progress=on_progress)
+                                     stop_event=stop_event, kill_event=kill_event, on_progress=on_progress)
     supervisor = Supervisor(
         model,
         run_dir,
         time_limit=time,
         until_idle=until_idle,
         idle_secs=idle_secs,
-        stop_event=stop_event,
         on_progress=on_progress,
+        requests=StopRequests(stop_event, kill_event),
     )
     return supervisor.run()
 
@@ -134,15 +139,18 @@ def _run_dir(name: str, log_dir: Optional[Union[str, Path]]) -> Path:
 
 
 @contextlib.contextmanager
-def stop_on_signals(event: threading.Event) -> Iterator[threading.Event]:
-    """Set ``event`` on SIGINT or SIGTERM while the block runs (main thread only).
+def stop_on_signals(event: threading.Event, kill_event: Optional[threading.Event] = None) -> Iterator[threading.Event]:
+    """Set ``event`` on SIGINT or SIGTERM while the block runs (main thread only), then ``kill_event``.
 
-    For entry points (the CLI): ``with stop_on_signals(ev): run_local(T, stop_event=ev)``
-    turns Ctrl-C and ``kill`` into a clean stop. The previous handlers are restored.
+    For entry points: ``with stop_on_signals(stop, kill): run_local(T, stop_event=stop,
+    kill_event=kill)`` turns Ctrl-C and ``kill`` into a clean stop, and a second one into
+    a stop at once. The previous handlers are restored.
     """
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum: int, frame: Any) -> None:
+        if event.is_set() and kill_event is not None:
+            kill_event.set()
         event.set()
 
     for sig in previous:

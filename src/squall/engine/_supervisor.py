@@ -10,12 +10,13 @@ import time
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional
 
 from squall.api import TopologyContext
 from squall.engine import _conf, _procs
 from squall.engine._metrics import CrashReport, RunResult, Snapshot, TaskState, component_metrics
 from squall.engine._routing import subscriptions
+from squall.engine._stop_requests import StopRequests
 from squall.engine._task import task_main
 from squall.engine._transport import channel, make_packer, unpack
 from squall.engine._wiring import TaskPlan, Wiring
@@ -42,14 +43,6 @@ class EngineLog:
         self._file.close()
 
 
-class StopSignal(Protocol):
-    """What the supervisor needs of a stop event: ``threading.Event``, or the zygote's relay of one."""
-
-    def is_set(self) -> bool:
-        """Return whether the run should stop."""
-        ...
-
-
 class Supervisor:
     """Run one topology model to completion in task processes (one per task)."""
 
@@ -61,15 +54,15 @@ class Supervisor:
         time_limit: Optional[float],
         until_idle: bool,
         idle_secs: float,
-        stop_event: Optional[StopSignal],
         on_progress: Optional[Callable[[Snapshot], None]],
+        requests: Optional[StopRequests] = None,
     ) -> None:
         self.model = model
         self.run_dir = run_dir
         self.time_limit = time_limit
         self.until_idle = until_idle
         self.idle_secs = idle_secs
-        self.stop_event = stop_event
+        self.requests = requests if requests is not None else StopRequests(None, None)
         self.on_progress = on_progress
         self.conf = model.config
         self.max_restarts = _conf.read(self.conf, _conf.MAX_RESTARTS) or 0
@@ -150,37 +143,40 @@ class Supervisor:
     # -- run --------------------------------------------------------------------------
 
     def run(self) -> RunResult:
-        """Run until the time limit, idleness, a stop request or a fatal error; return the result."""
+        """Run until the time limit, idleness, a stop request or a fatal error; return the result.
+
+        Asked to stop once (``stop_event``, a first Ctrl-C), the run drains; asked again
+        (``kill_event``, a Ctrl-C while stopping), it kills the tasks at once.
+        """
         reason = "stopped"
-        try:
-            self._build_plans()
-            self._build_wiring()
-            self.log.write(f"running topology {self.model.name!r}: {len(self.plans)} tasks, run dir {self.run_dir}")
-            self.started = time.monotonic()
-            for task in sorted(self.plans):
-                self._spawn(task)
-            again = False
+        with self.requests.ctrl_c():
             try:
-                reason = self._watch()
-            except KeyboardInterrupt:
-                reason = "stopped"
-                # with a stop event already set, this is a second Ctrl-C: stop now, no drain
-                again = self.stop_event is not None and self.stop_event.is_set()
-                self.log.write("interrupted (Ctrl-C): stopping")
-            self._note_stop(reason)
-            try:
-                if again:
-                    raise KeyboardInterrupt
-                self._shutdown()
-            except KeyboardInterrupt:  # asked again while draining: stop now (the tasks are killed below)
-                self.log.write("interrupted again (Ctrl-C): killing the tasks")
-        finally:
-            self._kill_all()
-            self.wiring.close()
-            elapsed = time.monotonic() - self.started
-            took = "" if self.stopping_at is None else f"; the stop took {elapsed - self.stopping_at:.2f}s"
-            self.log.write(f"run finished ({reason}) after {elapsed:.1f}s{took}")
-            self.log.close()
+                self._build_plans()
+                self._build_wiring()
+                self.log.write(f"running topology {self.model.name!r}: {len(self.plans)} tasks, run dir {self.run_dir}")
+                self.started = time.monotonic()
+                for task in sorted(self.plans):
+                    self._spawn(task)
+                try:
+                    reason = self._watch()
+                except KeyboardInterrupt:  # from a caller's own SIGINT handler: a request like Ctrl-C
+                    self.requests.interrupted()
+                    reason = "stopped"
+                self.requests.begin_stopping()
+                self._note_stop(reason)
+                try:
+                    self._shutdown()
+                except KeyboardInterrupt:
+                    self.requests.interrupted()
+                if self.requests.kill_asked():
+                    self.log.write("asked again to stop: killing the tasks without draining")
+            finally:
+                self._kill_all()
+                self.wiring.close()
+                elapsed = time.monotonic() - self.started
+                took = "" if self.stopping_at is None else f"; the stop took {elapsed - self.stopping_at:.2f}s"
+                self.log.write(f"run finished ({reason}) after {elapsed:.1f}s{took}")
+                self.log.close()
         result = self._result("failed" if self.failure else reason)
         if self.failure is not None:
             self.failure.result = result  # type: ignore[attr-defined]
@@ -206,7 +202,7 @@ class Supervisor:
             now = time.monotonic()
             if self.time_limit is not None and now - self.started >= self.time_limit:
                 return "time"
-            if self.stop_event is not None and self.stop_event.is_set():
+            if self.requests.stop_asked():
                 return "stopped"
             if now >= next_progress:
                 next_progress = now + 1.0
@@ -311,13 +307,17 @@ class Supervisor:
             pass  # the task is gone; reaping handles it
 
     def _shutdown(self) -> None:
-        """Deactivate spouts, let pending trees finish, then stop components upstream first."""
+        """Deactivate spouts, let pending trees finish, then stop components upstream first.
+
+        Returns early when asked to kill: the caller kills the tasks that are left.
+        """
+        killing = self.requests.kill_asked
         self.draining = True
         spouts = [t for t, p in self.plans.items() if p.kind == SPOUT and t in self.pids]
         for task in spouts:
             self._send(task, "deactivate")
         deadline = time.monotonic() + self.drain_secs
-        while time.monotonic() < deadline and self.failure is None:
+        while time.monotonic() < deadline and self.failure is None and not killing():
             self._poll_reports(_POLL_SECS)
             self._reap()
             live = [t for t in spouts if t in self.pids]
@@ -329,7 +329,7 @@ class Supervisor:
         stopped: set[str] = set()
         remaining = set(self.task_ids)
         deadline = time.monotonic() + self.shutdown_secs
-        while remaining and time.monotonic() < deadline:
+        while remaining and time.monotonic() < deadline and not killing():
             ready = {
                 name for name in remaining
                 if all(i.source in stopped or i.source == name for i in self.model.components[name].inputs)
@@ -339,7 +339,7 @@ class Supervisor:
             for task in tasks:
                 if task in self.pids:
                     self._send(task, "stop")
-            while any(t in self.pids for t in tasks) and time.monotonic() < deadline:
+            while any(t in self.pids for t in tasks) and time.monotonic() < deadline and not killing():
                 self._poll_reports(0.01)
                 self._reap()
             stopped |= ready

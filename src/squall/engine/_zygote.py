@@ -13,9 +13,10 @@ caller. The caller only relays:
 
 * zygote -> caller: ``("progress", Snapshot)`` once a second (``on_progress`` runs in
   the caller), then ``("result", RunResult)`` or ``("error", EngineError)``;
-* caller -> zygote: ``"stop"`` once ``stop_event`` is set; a ``KeyboardInterrupt`` in
-  the caller is forwarded as SIGINT (the zygote leads its own process group, so a
-  terminal's Ctrl-C reaches it only this way: once, as in the caller).
+* caller -> zygote: ``"stop"`` once the run is asked to stop (``stop_event``, a first
+  Ctrl-C in the caller), ``"kill"`` once asked to stop at once (``kill_event``, a Ctrl-C
+  while stopping). The zygote leads its own process group, so a terminal's Ctrl-C
+  reaches it only this way.
 
 No orphans: the zygote dies with its caller (``PR_SET_PDEATHSIG``, SIGKILL), and its
 tasks die with the zygote by their own parent-death rules (``_task.task_main``). When
@@ -37,10 +38,12 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from squall.engine._metrics import RunResult, Snapshot
+from squall.engine._stop_requests import StopRequests
 from squall.errors import EngineError
 from squall.topology import TopologyModel
 
 _STOP = b"stop"
+_KILL = b"kill"
 _END_SECS = 10.0  # how long an early-ending caller waits for the zygote to reap its tasks
 
 
@@ -64,6 +67,7 @@ def run_in_zygote(
     until_idle: bool,
     idle_secs: float,
     stop_event: Optional[threading.Event],
+    kill_event: Optional[threading.Event],
     on_progress: Optional[Callable[[Snapshot], None]],
 ) -> RunResult:
     """Run ``model`` under a ``Supervisor`` in a zygote process; return its result (see the module doc).
@@ -80,10 +84,12 @@ def run_in_zygote(
         theirs.close()
     conn = Connection(ours.detach())
     answered: list[bool] = []  # the zygote sent its result or error: it ends by itself
+    requests = StopRequests(stop_event, kill_event)
     try:
-        conn.send_bytes(pickle.dumps(list(sys.path)))
-        conn.send_bytes(job)
-        return _follow(proc, conn, stop_event, on_progress, run_dir, answered)
+        with requests.ctrl_c():
+            conn.send_bytes(pickle.dumps(list(sys.path)))
+            conn.send_bytes(job)
+            return _follow(proc, conn, requests, on_progress, run_dir, answered)
     finally:
         conn.close()
         _end(proc, answered=bool(answered))
@@ -116,17 +122,21 @@ def _start(fd: int) -> subprocess.Popen[bytes]:
 def _follow(
     proc: subprocess.Popen[bytes],
     conn: Connection,
-    stop_event: Optional[threading.Event],
+    requests: StopRequests,
     on_progress: Optional[Callable[[Snapshot], None]],
     run_dir: Path,
     answered: list[bool],
 ) -> RunResult:
-    stop_sent = False
+    stop_sent = kill_sent = False
     while True:
         try:
-            if not stop_sent and stop_event is not None and stop_event.is_set():
+            if not stop_sent and requests.stop_asked():
                 conn.send_bytes(_STOP)
                 stop_sent = True
+                requests.begin_stopping()
+            if not kill_sent and requests.kill_asked():
+                conn.send_bytes(_KILL)
+                kill_sent = True
             if not conn.poll(0.05):
                 continue
             try:
@@ -146,11 +156,8 @@ def _follow(
             else:
                 answered.append(True)
                 raise value
-        except KeyboardInterrupt:
-            if not stop_sent and stop_event is not None and stop_event.is_set():
-                conn.send_bytes(_STOP)  # first, so the zygote sees the same "second Ctrl-C" the caller saw
-                stop_sent = True
-            os.kill(proc.pid, signal.SIGINT)
+        except KeyboardInterrupt:  # from the caller's own SIGINT handler (a notebook's): a request like Ctrl-C
+            requests.interrupted()
 
 
 def _end(proc: subprocess.Popen[bytes], *, answered: bool) -> None:
@@ -176,24 +183,39 @@ def _end(proc: subprocess.Popen[bytes], *, answered: bool) -> None:
 # -- the zygote side ------------------------------------------------------------------------
 
 
-class _StopFromCaller:
-    """The supervisor's ``stop_event`` in the zygote: set once the caller sends ``stop`` or is gone.
+class _CallerRequests:
+    """What the caller asked, read from the socket without blocking (the zygote starts no thread).
 
-    Polled by the supervisor's own loop: the zygote starts no thread.
+    ``stop`` and ``kill`` are the supervisor's ``stop_event`` and ``kill_event``. A caller
+    that is gone asks to stop (parent death kills the zygote soon anyway).
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._set = False
+        self._asked: set[bytes] = set()
+        self.stop = _Asked(self, _STOP)
+        self.kill = _Asked(self, _KILL)
+
+    def asked(self, request: bytes) -> bool:
+        """Return whether the caller sent ``request`` (reading what it sent so far)."""
+        try:
+            while self._conn.poll(0):
+                self._asked.add(self._conn.recv_bytes())
+        except (EOFError, OSError):
+            self._asked.add(_STOP)
+        return request in self._asked
+
+
+class _Asked:
+    """One of the caller's requests, as a flag: ``is_set()``."""
+
+    def __init__(self, requests: _CallerRequests, request: bytes) -> None:
+        self._requests = requests
+        self._request = request
 
     def is_set(self) -> bool:
-        """Return whether the caller asked to stop (reading what it sent, without blocking)."""
-        try:
-            while not self._set and self._conn.poll(0):
-                self._set = self._conn.recv_bytes() == _STOP or self._set
-        except (EOFError, OSError):
-            self._set = True
-        return self._set
+        """Return whether the caller sent this request."""
+        return self._requests.asked(self._request)
 
 
 def _raise_exit(signum: int, frame: Any) -> None:
@@ -211,6 +233,7 @@ def main(argv: list[str]) -> int:
         return 0  # the caller died before we could follow it
     signal.signal(signal.SIGTERM, _raise_exit)  # the caller left early: stop and reap the tasks
     conn = Connection(fd)
+    asked = _CallerRequests(conn)
 
     def send(message: Any) -> None:
         try:
@@ -225,9 +248,6 @@ def main(argv: list[str]) -> int:
     try:
         sys.path[:] = pickle.loads(conn.recv_bytes())
         model, args = pickle.loads(conn.recv_bytes())
-    except KeyboardInterrupt as exc:  # Ctrl-C before the run started: the caller raises it
-        send(("error", exc))
-        return 0
     except Exception as exc:
         send(("error", EngineError(
             f"the engine's zygote process cannot load the topology ({type(exc).__name__}: {exc}); "
@@ -240,8 +260,8 @@ def main(argv: list[str]) -> int:
         time_limit=args["time_limit"],
         until_idle=args["until_idle"],
         idle_secs=args["idle_secs"],
-        stop_event=_StopFromCaller(conn),
         on_progress=(lambda snapshot: send(("progress", snapshot))) if args["progress"] else None,
+        requests=StopRequests(asked.stop, asked.kill),
     )
     try:
         result = supervisor.run()
