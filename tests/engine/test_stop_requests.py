@@ -7,6 +7,7 @@ supervisor: such an exception could land between two steps of the stop (it did, 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -76,18 +77,10 @@ def test_a_ctrl_c_as_the_stop_begins_kills_the_tasks_and_the_run_still_returns(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
-def test_the_kill_event_skips_the_drain(opts: dict[str, Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize("threaded", [False, True], ids=["tasks forked by the caller", "by the zygote"])
+def test_the_kill_event_skips_the_drain(opts: dict[str, Any], tmp_path: Path, threaded: bool) -> None:
     stop, kill = threading.Event(), threading.Event()
-    result = run_local(SlowDrain, options=dict(opts, **{"test.count": 10**6}), log_dir=tmp_path / "run",
-                       stop_event=stop, kill_event=kill, on_progress=_stop_once_emitted(stop, kill))
-    assert result.stop_reason == "stopped"
-    assert KILLED in (tmp_path / "run" / "engine.log").read_text()
-    assert _undrained(result)
-
-
-def test_the_kill_event_reaches_the_zygote_of_a_threaded_caller(opts: dict[str, Any], tmp_path: Path) -> None:
-    stop, kill = threading.Event(), threading.Event()
-    with a_thread_running():
+    with a_thread_running() if threaded else contextlib.nullcontext():  # a threaded caller: kill is relayed
         result = run_local(SlowDrain, options=dict(opts, **{"test.count": 10**6}), log_dir=tmp_path / "run",
                            stop_event=stop, kill_event=kill, on_progress=_stop_once_emitted(stop, kill))
     assert result.stop_reason == "stopped"
