@@ -37,8 +37,9 @@ class Two(Topology):
     sink = Bolt.spec(inputs=[rec])
 
 
-def hosts(tmp_path: Any) -> dict[str, TaskHost]:
-    sup = Supervisor(Two.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
+def hosts(tmp_path: Any, topology: type[Topology] = Two) -> dict[str, TaskHost]:
+    """One real task host per component of ``topology`` (its last task), in this process."""
+    sup = Supervisor(topology.model, tmp_path, time_limit=None, until_idle=False, idle_secs=1.0, on_progress=None)
     sup._build_plans()
     sup._build_wiring()
     result = {}

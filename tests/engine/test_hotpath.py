@@ -20,7 +20,8 @@ from squall.api import Tuple
 from squall.engine import _hotpath, run_local
 from squall.engine._acking import TASK_BITS
 from tests.engine.conftest import BOTH, compiled
-from tests.engine.test_collector import hosts, root
+from squall.engine._routing import key_hash
+from tests.engine.test_collector import Rec, Src, hosts, root
 
 
 
@@ -162,6 +163,31 @@ def test_bolt_emit_keeps_the_xor_invariant(impl: Any, tmp_path: Any) -> None:
     assert records[-2:] == [None, 0]
     assert rec.emit(stream="default", values=["y"], anchors=(), tup_id=None, direct_task=None,
                     need_task_ids=False) is None  # keyword calls work too
+
+
+class KeyedByX(Topology):
+    src = Src.spec()
+    rec = Rec.spec(inputs={src: Grouping.SHUFFLE, src["other"]: Grouping.SHUFFLE})
+    sink = Bolt.spec(inputs={rec: Grouping.fields("x")}, par=3)
+
+
+def test_a_fields_grouping_sends_each_key_to_the_task_of_its_key_hash(impl: Any, tmp_path: Any) -> None:
+    """The compiled emit hashes str keys inline (CRC-32 of the UTF-8): the same task as key_hash's rule."""
+    rng = random.Random(5)
+    keys: list[Any] = ["", "a", "word", "naïve", "日本語", "🙂 emoji", "x" * 300, "\ud800 lone surrogate", 7, None, 2.5]
+    keys += ["".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(128, 0x2FFF)])) for _ in range(rng.randrange(12)))
+             for _ in range(40)]
+    h = hosts(tmp_path, KeyedByX)
+    rec, src = h["rec"], h["src"].task_id
+    rec.collector.inputs[7] = (root(1, src), 5)
+    anchors = (7,)
+    for key in keys:
+        rec.emit("default", [key], anchors, None, None, False)
+    sinks = KeyedByX.model.task_ids()["sink"]
+    sent = {(task, repr(port.records[i + 1][0])) for task, port in rec.collector.ports.items()
+            for i in range(0, len(port.records), 4)}
+    assert sent == {(sinks[key_hash([key], (0,)) % len(sinks)], repr(key)) for key in keys}
+    assert len({task for task, _ in sent}) == 3
 
 
 class Lines(Spout):
@@ -438,7 +464,7 @@ def test_the_compiled_functions_name_what_is_wrong_with_their_arguments() -> Non
         with pytest.raises(error, match=message):
             call()
     collector = _FakeCollector()
-    emit = _speedups.BoltEmit(collector, {"default": (0, lambda values: 0, -1, {})}, [_TuplePort()], 4, bytes(32), None)
+    emit = _speedups.BoltEmit(collector, {"default": (0, lambda values: 0, -1, {}, ())}, [_TuplePort()], 4, bytes(32), None)
     with pytest.raises(TypeError, match=r"Collector._hot must be a pair"):
         emit("default", ["w"], (1,), None, None, False)
     anchors = (1,)
@@ -448,7 +474,7 @@ def test_the_compiled_functions_name_what_is_wrong_with_their_arguments() -> Non
     assert not collector.lock.locked()  # released on the error
     with pytest.raises(TypeError, match=r"many\(stream, tuples: list \| tuple, size, anchors, direct_task\)"):
         emit.many("default", "not a list", 1, (), None)
-    spout_emit = _speedups.SpoutEmit(collector, {"default": (0, lambda values: 0, -1, {})}, [_TuplePort()], 4,
+    spout_emit = _speedups.SpoutEmit(collector, {"default": (0, lambda values: 0, -1, {}, ())}, [_TuplePort()], 4,
                                      bytes(32), None, {}, 1)
     with pytest.raises(TypeError, match="OutPort.records must be a list"):
         spout_emit("default", ["w"], (), "id", None, False)

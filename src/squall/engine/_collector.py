@@ -135,11 +135,14 @@ class Collector:
 
     # -- ComponentHost: emit, ack, fail --------------------------------------------------
 
+    def _hot_outs(self) -> dict[str, _hotpath.HotOut]:
+        """The streams whose non-direct emits reach one task, as the emits take them."""
+        return {stream: (out[0], out[1], out[3], out[4], getattr(out[1], "key_tasks", ()))
+                for stream, out in self._outs.items() if out[1] is not None}
+
     def _compile_bolt_emit(self) -> Any:
         """Return the bolt ``emit`` (``_hotpath.BoltEmit``: compiled, or its pure-Python twin)."""
-        # streams whose non-direct emits reach one task: (wire index, chooser, key position, key cache)
-        hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
-        args = (self, hot_outs, self._port_list, self._flat_limit, os.urandom(32))
+        args = (self, self._hot_outs(), self._port_list, self._flat_limit, os.urandom(32))
         python_emit = _hotpath.BoltEmit(*args, None)
         if self._fast is _hotpath:
             return python_emit
@@ -147,8 +150,7 @@ class Collector:
 
     def _compile_spout_emit(self) -> Any:
         """Return the spout ``emit`` (``_hotpath.SpoutEmit``: compiled, or ``_spout_emit`` itself)."""
-        hot_outs = {stream: (out[0], out[1], out[3], out[4]) for stream, out in self._outs.items() if out[1] is not None}
-        return self._fast.SpoutEmit(self, hot_outs, self._port_list, self._flat_limit, os.urandom(32), self._spout_emit,
+        return self._fast.SpoutEmit(self, self._hot_outs(), self._port_list, self._flat_limit, os.urandom(32), self._spout_emit,
                                     self.tracker.pending, self.task_id)  # type: ignore[union-attr]
 
     def _heat(self, anchors: Sequence[Any]) -> Optional[list[Any]]:

@@ -65,12 +65,18 @@ def implementation() -> ModuleType:
     return compiled
 
 
+HotOut = tuple[int, Any, int, dict[str, int], tuple[int, ...]]
+"""A stream whose non-direct emits reach one task: its wire index, its chooser, the key's
+position (-1: none), the chooser's key cache, and the tasks the CRC-32 of a str key's UTF-8
+indexes (``key_hash``'s rule: the C twin hashes the key inline, this one uses the cache)."""
+
+
 def compiled_available() -> bool:
     """Whether the C extension was built and imports."""
     return _compiled is not None
 
 
-def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)
+def BoltEmit(collector: Any, hot_outs: dict[str, HotOut],  # noqa: N802 (twin of a C type)
              port_list: list[Any], limit: int, seed: bytes, fallback: Any) -> Callable[..., Optional[list[int]]]:
     """Return the bolt ``emit`` closure of ``collector`` (the C twin is a callable object).
 
@@ -110,7 +116,7 @@ def BoltEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, 
                 if first and _get_ident() != main_thread:
                     wake()  # a user thread's emit: the main loop may be asleep
                 # later emits with the same anchors object come from the thread running process()
-                sidx, choose, position, cache = out
+                sidx, choose, position, cache, _ = out  # the C twin hashes str keys with key_tasks
                 if position >= 0:
                     try:
                         task = cache[values[position]]
@@ -161,7 +167,7 @@ def AutoEmit(component: Any, host_emit: Any, fallback: Any, stream: str) -> Any:
     return fallback
 
 
-def SpoutEmit(collector: Any, hot_outs: dict[str, tuple[int, Any, int, dict[str, int]]],  # noqa: N802 (twin of a C type)
+def SpoutEmit(collector: Any, hot_outs: dict[str, HotOut],  # noqa: N802 (twin of a C type)
               port_list: list[Any], limit: int, seed: bytes, fallback: Any, pending: dict[int, Any],
               task_id: int) -> Callable[..., Optional[list[int]]]:
     """Return the spout ``emit`` of ``collector``: ``fallback`` (``Collector._spout_emit``) itself.

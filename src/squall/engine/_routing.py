@@ -94,6 +94,7 @@ def _fields_chooser(sub: Subscription) -> Callable[[Sequence[Any]], int]:
         return tasks[zlib.crc32(_key_bytes(values, index)) % n]
 
     choose.key_cache = (position, cache)  # type: ignore[attr-defined]  # callers may look hot keys up inline
+    choose.key_tasks = tuple(tasks)  # type: ignore[attr-defined]  # or index these by the CRC-32 of a str key's UTF-8
     return choose
 
 

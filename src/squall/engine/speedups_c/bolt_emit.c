@@ -29,18 +29,40 @@ PyObject *sq_port_records(BoltEmit *self, PyObject *port) {
     return sq_get_state(port, self->records_offset, s_records);
 }
 
-/* the receiving task of a hot stream: the fields chooser's key cache first */
+/* CRC-32 (IEEE 802.3, zlib.crc32's), one byte at a time: the fields grouping's hash of a str key */
+static uint32_t crc_table[256];
+
+static uint32_t crc32_of(const unsigned char *data, Py_ssize_t n) {
+    if (crc_table[1] == 0) { /* first use (the GIL is held): fill the table */
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            crc_table[i] = c;
+        }
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (Py_ssize_t i = 0; i < n; i++) crc = crc_table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+/* The receiving task of a hot stream (new ref). A str key of a fields grouping is hashed
+ * here by key_hash's rule, tasks[crc32(key's UTF-8) % len(tasks)], without the hash and
+ * lookup of a dict; anything else (other keys, lone surrogates, other groupings) goes to
+ * the chooser. */
 PyObject *sq_choose_task(PyObject *out, PyObject *values) {
     PyObject *choose = PyTuple_GET_ITEM(out, 1);
     Py_ssize_t position = PyLong_AsSsize_t(PyTuple_GET_ITEM(out, 2));
-    PyObject *cache = PyTuple_GET_ITEM(out, 3);
-    if (position >= 0 && PyList_Check(values) && position < PyList_GET_SIZE(values) && PyDict_Check(cache)) {
-        PyObject *task = PyDict_GetItemWithError(cache, PyList_GET_ITEM(values, position));
-        if (task != NULL) {
-            Py_INCREF(task);
-            return task;
+    PyObject *tasks = PyTuple_GET_ITEM(out, 4);
+    if (position >= 0 && PyList_CheckExact(values) && position < PyList_GET_SIZE(values) && PyTuple_CheckExact(tasks)
+        && PyTuple_GET_SIZE(tasks) > 0) {
+        PyObject *key = PyList_GET_ITEM(values, position);
+        if (PyUnicode_CheckExact(key)) {
+            Py_ssize_t n;
+            const char *data = PyUnicode_AsUTF8AndSize(key, &n);
+            if (data != NULL)
+                return Py_NewRef(PyTuple_GET_ITEM(tasks, crc32_of((const unsigned char *)data, n) % PyTuple_GET_SIZE(tasks)));
+            PyErr_Clear(); /* lone surrogates: the chooser encodes them with surrogatepass */
         }
-        PyErr_Clear(); /* a new or unhashable key: the chooser decides */
     }
     return PyObject_CallOneArg(choose, values);
 }
@@ -99,7 +121,7 @@ error:
 PyObject *sq_hot_out(BoltEmit *self, PyObject *stream) {
     if (stream == self->last_stream) return self->last_out;
     PyObject *out = PyDict_GetItemWithError(self->hot_outs, stream);
-    if (out == NULL || !PyTuple_Check(out) || PyTuple_GET_SIZE(out) != 4) {
+    if (out == NULL || !PyTuple_Check(out) || PyTuple_GET_SIZE(out) != 5) {
         PyErr_Clear();
         return NULL;
     }
