@@ -46,7 +46,7 @@ class StopRequests:
     def __init__(self, stop_event: Optional[Flag], kill_event: Optional[Flag]) -> None:
         self._stop_event = stop_event
         self._kill_event = kill_event
-        self._interrupts = 0  # 1: asked to stop, 2: asked to kill (written by the handler only)
+        self._interrupts = 0  # Ctrl-Cs counted by interrupted(): 1 asks to stop, 2 to kill
         self._stopping = False
 
     def stop_asked(self) -> bool:
