@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -19,9 +22,8 @@ import pytest
 from squall import Bolt, Grouping, Topology
 from squall.engine import run_local
 from squall.engine._stop_requests import StopRequests
-from squall.engine._supervisor import Supervisor
 from tests.engine.components import Numbers
-from tests.engine.test_fork_safety import a_thread_running
+from tests.engine.test_fork_safety import ROOT, a_thread_running
 
 KILLED = "asked again to stop: killing the tasks without draining"
 
@@ -57,24 +59,36 @@ def _undrained(result: Any) -> bool:
     return bool(numbers.emitted) and numbers.acked < numbers.emitted
 
 
-def test_a_ctrl_c_as_the_stop_begins_kills_the_tasks_and_the_run_still_returns(
-        opts: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+_CTRL_C_AS_THE_STOP_BEGINS = textwrap.dedent("""
+    import signal, sys, threading
+    sys.path.insert(0, {root!r})
+    from squall.engine import run_local
+    from squall.engine._supervisor import Supervisor
+    from tests.engine.test_stop_requests import SlowDrain, _stop_once_emitted, _undrained
+
     noted = Supervisor._note_stop
 
-    def second_ctrl_c_right_there(self: Supervisor, reason: str) -> None:
+    def second_ctrl_c_right_there(self, reason):
         noted(self, reason)
         signal.raise_signal(signal.SIGINT)  # where a raised KeyboardInterrupt used to escape the stop
 
-    monkeypatch.setattr(Supervisor, "_note_stop", second_ctrl_c_right_there)
+    Supervisor._note_stop = second_ctrl_c_right_there
     stop = threading.Event()
-    supervisor = Supervisor(SlowDrain.model.with_config({**SlowDrain.model.config, **opts, "test.count": 10**6}),
-                            tmp_path, time_limit=None, until_idle=False, idle_secs=1.0,
-                            on_progress=_stop_once_emitted(stop), requests=StopRequests(stop, None))
-    result = supervisor.run()
-    assert result.stop_reason == "stopped"
-    assert KILLED in (tmp_path / "engine.log").read_text()
-    assert _undrained(result)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    result = run_local(SlowDrain, options={options!r}, log_dir={logs!r}, stop_event=stop,
+                       on_progress=_stop_once_emitted(stop))
+    print(result.stop_reason, _undrained(result), signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+""")
+
+
+def test_a_ctrl_c_as_the_stop_begins_kills_the_tasks_and_the_run_still_returns(
+        opts: dict[str, Any], tmp_path: Path) -> None:
+    # a fresh single-threaded interpreter: the script's own main thread, Python's own SIGINT handler
+    script = _CTRL_C_AS_THE_STOP_BEGINS.format(root=ROOT, options=dict(opts, **{"test.count": 10**6}),
+                                               logs=str(tmp_path / "run"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["stopped", "True", "True"]  # stopped, trees left undrained, handler restored
+    assert KILLED in (tmp_path / "run" / "engine.log").read_text()
 
 
 @pytest.mark.parametrize("threaded", [False, True], ids=["tasks forked by the caller", "by the zygote"])
