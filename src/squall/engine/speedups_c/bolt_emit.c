@@ -467,15 +467,9 @@ static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, 
     AutoEmit *self = (AutoEmit *)callable;
     if (kwnames != NULL || PyVectorcall_NARGS(nargsf) != 1 || !PyList_CheckExact(args[0]))
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
-    if (self->size < 0) {
-        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
-        if (size == NULL) return NULL;
-        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
-        Py_DECREF(size);
-        if (known == -1 && PyErr_Occurred()) return NULL;
-        self->size = known;
-    }
-    if (self->size != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+    int fits = sq_auto_emit_fits(self, args[0]);
+    if (fits < 0) return NULL;
+    if (!fits) /* the Python emit converts it or raises the error */
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     PyObject *anchors = auto_anchors(self);
     if (anchors == NULL) return NULL;
@@ -483,6 +477,18 @@ static PyObject *AutoEmit_vectorcall(PyObject *callable, PyObject *const *args, 
     PyObject *result = PyObject_Vectorcall(self->host_emit, call, 6, NULL);
     Py_DECREF(anchors);
     return result;
+}
+
+int sq_auto_emit_fits(AutoEmit *self, PyObject *values) {
+    if (self->size < 0) { /* the component's default stream size, read once */
+        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
+        if (size == NULL) return -1;
+        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
+        Py_DECREF(size);
+        if (known == -1 && PyErr_Occurred()) return -1;
+        self->size = known;
+    }
+    return self->size == PyList_GET_SIZE(values);
 }
 
 int sq_auto_emit_setup(AutoEmit *self, PyObject *args, PyObject *kwds, vectorcallfunc call) {

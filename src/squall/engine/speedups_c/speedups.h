@@ -240,6 +240,7 @@ typedef struct {
 
 /* __init__(component, host_emit, fallback, stream) of either type; call: its vectorcall */
 int sq_auto_emit_setup(AutoEmit *self, PyObject *args, PyObject *kwds, vectorcallfunc call);
+int sq_auto_emit_fits(AutoEmit *self, PyObject *values); /* an exact list of the default stream's size: 1, else 0; -1 on error */
 PyObject *sq_auto_emit_new(PyTypeObject *type, PyObject *args, PyObject *kwds); /* unusable until __init__ */
 int sq_auto_emit_traverse(AutoEmit *self, visitproc visit, void *arg);
 int sq_auto_emit_clear(AutoEmit *self);

@@ -187,15 +187,9 @@ static PyObject *SpoutAutoEmit_vectorcall(PyObject *callable, PyObject *const *a
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *tup_id = nargs >= 1 && PyList_CheckExact(args[0]) ? common_tup_id(args, nargs, kwnames) : NULL;
     if (tup_id == NULL) return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
-    if (self->size < 0) {
-        PyObject *size = PyObject_GetAttr(self->component, s_default_size);
-        if (size == NULL) return NULL;
-        Py_ssize_t known = PyLong_CheckExact(size) ? PyLong_AsSsize_t(size) : -1;
-        Py_DECREF(size);
-        if (known == -1 && PyErr_Occurred()) return NULL;
-        self->size = known;
-    }
-    if (self->size != PyList_GET_SIZE(args[0])) /* the Python emit converts it or raises the error */
+    int fits = sq_auto_emit_fits(self, args[0]);
+    if (fits < 0) return NULL;
+    if (!fits) /* the Python emit converts it or raises the error */
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     PyObject *call[6] = {self->stream, args[0], self->empty, tup_id, Py_None, Py_False};
     return PyObject_Vectorcall(self->host_emit, call, 6, NULL);
